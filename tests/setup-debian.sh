@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs, on Debian, what the test suite needs beside Rust: Apache Thrift's own compiler
+# and libraries, which the interop tests use as the reference peers. Idempotent: installs
+# only what is missing, so it is cheap to run before every test run.
+set -euo pipefail
+
+packages=(
+    thrift-compiler   # `thrift -gen py` for the reference Python code
+    python3-thrift    # Apache's Python library (serves Debian's /usr/bin/python3)
+    libthrift-dev     # Apache's C++ library
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]})); then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    echo "setup: installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Fail here, clearly, rather than in the middle of the tests.
+command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust 1.85 or newer" >&2; exit 1; }
+thrift --version
+/usr/bin/python3 -c 'import thrift.protocol.TJSONProtocol, thrift.protocol.TCompactProtocol' \
+    || { echo "setup: /usr/bin/python3 cannot import thrift" >&2; exit 1; }
