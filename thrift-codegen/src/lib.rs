@@ -1,1 +1,11 @@
-//! Placeholder crate; see the workspace README.
+//! Thrift IDL to Rust: types, handler traits, tower servers and clients.
+//!
+//! Work in progress: the syntax tree ([`ast`]), the parser ([`parse`]) and
+//! [`Diagnostic`]s with `file:line:col`, the offending line and a caret.
+
+pub mod ast;
+mod diagnostic;
+pub mod parser;
+
+pub use crate::diagnostic::Diagnostic;
+pub use crate::parser::parse;

@@ -227,11 +227,6 @@ impl Depth {
     pub(crate) fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
-
-    #[inline]
-    pub(crate) fn current(&self) -> u16 {
-        self.depth
-    }
 }
 
 #[cold]
