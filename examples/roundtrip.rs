@@ -65,7 +65,11 @@ fn read_call<R: ProtocolReader>(r: &mut R) -> Result<(MessageHeader, SayArgs), P
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn main() -> Result<(), ProtocolError> {
@@ -84,11 +88,18 @@ fn main() -> Result<(), ProtocolError> {
 
     println!("binary  ({:2} bytes): {}", binary.len(), hex(&binary));
     println!("compact ({:2} bytes): {}", compact.len(), hex(&compact));
-    println!("json    ({:2} bytes): {}", json.len(), String::from_utf8_lossy(&json));
+    println!(
+        "json    ({:2} bytes): {}",
+        json.len(),
+        String::from_utf8_lossy(&json)
+    );
 
     let decoded = [
         ("binary", read_call(&mut BinaryReader::new(binary, limits))?),
-        ("compact", read_call(&mut CompactReader::new(compact, limits))?),
+        (
+            "compact",
+            read_call(&mut CompactReader::new(compact, limits))?,
+        ),
         ("json", read_call(&mut JsonReader::new(json, limits))?),
     ];
     for (protocol, (header, back)) in decoded {

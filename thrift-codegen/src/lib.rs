@@ -9,3 +9,6 @@ pub mod parser;
 
 pub use crate::diagnostic::Diagnostic;
 pub use crate::parser::parse;
+pub mod model;
+pub mod naming;
+pub mod resolve;

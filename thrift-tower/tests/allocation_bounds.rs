@@ -48,13 +48,33 @@ fn hostile_input_allocates_a_small_multiple_of_its_size() {
     type Maps = Vec<BTreeMap<String, Vec<i64>>>;
     let crafted: &[(Protocol, &str, &[u8])] = &[
         (Protocol::Binary, "huge string", b"\x7f\xff\xff\xffabc"),
-        (Protocol::Binary, "huge list", b"\x0f\x7f\xff\xff\xff\x0b\x00\x00\x00\x00"),
+        (
+            Protocol::Binary,
+            "huge list",
+            b"\x0f\x7f\xff\xff\xff\x0b\x00\x00\x00\x00",
+        ),
         (Protocol::Binary, "huge map", b"\x0b\x0f\x7f\xff\xff\xff"),
         (Protocol::Compact, "huge string", b"\xff\xff\xff\xff\x07abc"),
-        (Protocol::Compact, "huge list", b"\xf9\xff\xff\xff\xff\x07\x08\x00"),
-        (Protocol::Compact, "list of empty lists", &[0xf9, 0xff, 0x7f, 0x08, 0x08, 0x08, 0x08]),
-        (Protocol::Json, "huge list", br#"["lst",2147483647,["str",1,"a"]]"#),
-        (Protocol::Json, "huge string", br#"["lst",1,["str",1,"aaaaaaaaaaaaaaaaaaaaaaa"#),
+        (
+            Protocol::Compact,
+            "huge list",
+            b"\xf9\xff\xff\xff\xff\x07\x08\x00",
+        ),
+        (
+            Protocol::Compact,
+            "list of empty lists",
+            &[0xf9, 0xff, 0x7f, 0x08, 0x08, 0x08, 0x08],
+        ),
+        (
+            Protocol::Json,
+            "huge list",
+            br#"["lst",2147483647,["str",1,"a"]]"#,
+        ),
+        (
+            Protocol::Json,
+            "huge string",
+            br#"["lst",1,["str",1,"aaaaaaaaaaaaaaaaaaaaaaa"#,
+        ),
     ];
     for (protocol, name, bytes) in crafted {
         check::<Lists>(*protocol, name, bytes);
@@ -77,7 +97,11 @@ fn hostile_input_allocates_a_small_multiple_of_its_size() {
             let mut bytes = seed.to_vec();
             for _ in 0..1 + rng.below(3) {
                 let at = rng.below(bytes.len());
-                bytes[at] = if rng.below(2) == 0 { 0xff } else { rng.next() as u8 };
+                bytes[at] = if rng.below(2) == 0 {
+                    0xff
+                } else {
+                    rng.next() as u8
+                };
             }
             check::<Everything>(protocol, "mutant", &bytes);
             check::<Lists>(protocol, "mutant", &bytes);

@@ -54,7 +54,11 @@ fn truncated_input_is_an_error_at_every_length() {
         for len in 0..msg.len() {
             let err = skip_message(protocol, msg.slice(..len), Limits::default())
                 .expect_err("a truncated message must not decode");
-            assert_eq!(err.kind(), ProtocolErrorKind::Eof, "{protocol}, {len}: {err}");
+            assert_eq!(
+                err.kind(),
+                ProtocolErrorKind::Eof,
+                "{protocol}, {len}: {err}"
+            );
         }
     }
 }
@@ -92,7 +96,11 @@ fn mutated_input_never_panics_and_what_decodes_is_stable() {
     let nested: Nested = vec![[("k".to_string(), vec![1, -1, i64::MAX])].into()];
     for protocol in PROTOCOLS {
         let mut rng = Rng::new(0x5eed ^ protocol as u64);
-        let seeds = [encode(protocol, &sample()), message(protocol), encode(protocol, &nested)];
+        let seeds = [
+            encode(protocol, &sample()),
+            message(protocol),
+            encode(protocol, &nested),
+        ];
         let (mut ok, mut err) = (0, 0);
         for seed in &seeds {
             for _ in 0..3000 {
@@ -113,7 +121,10 @@ fn mutated_input_never_panics_and_what_decodes_is_stable() {
                 let _ = decode::<Nested>(protocol, bytes, Limits::default());
             }
         }
-        assert!(err > 1000, "{protocol}: only {err} of the mutants failed to decode");
+        assert!(
+            err > 1000,
+            "{protocol}: only {err} of the mutants failed to decode"
+        );
         assert!(ok + err == 9000);
     }
 }
@@ -146,17 +157,55 @@ fn crafted_binary_input() {
     let p = Protocol::Binary;
     let d = Limits::default();
     assert_eq!(kind_of::<String>(p, b"\x7f\xff\xff\xffabc", d), Eof);
-    assert_eq!(kind_of::<String>(p, b"\xff\xff\xff\xffabc", d), NegativeSize);
-    assert_eq!(kind_of::<String>(p, b"\x00\x00\x00\x02\xc3\x28", d), InvalidData);
+    assert_eq!(
+        kind_of::<String>(p, b"\xff\xff\xff\xffabc", d),
+        NegativeSize
+    );
+    assert_eq!(
+        kind_of::<String>(p, b"\x00\x00\x00\x02\xc3\x28", d),
+        InvalidData
+    );
     assert_eq!(kind_of::<Vec<i64>>(p, b"\x0a\x10\x00\x00\x00\x00", d), Eof);
-    assert_eq!(kind_of::<Vec<i64>>(p, b"\x0a\x80\x00\x00\x00", d), NegativeSize);
-    assert_eq!(kind_of::<Vec<i64>>(p, b"\x11\x00\x00\x00\x01\x00", d), InvalidData);
-    assert_eq!(kind_of::<Vec<i64>>(p, b"\x08\x00\x00\x00\x01\x00\x00\x00\x01", d), InvalidData);
-    assert_eq!(kind_of::<BTreeMap<i32, i32>>(p, b"\x08\x08\x7f\xff\xff\xff", d), Eof);
-    assert_eq!(kind_of::<Everything>(p, b"\x05\x00\x01\x00", d), InvalidData);
-    assert_eq!(kind_of::<Everything>(p, b"\x01\x00\x01\x00", d), InvalidData);
-    assert_eq!(message_kind(p, b"\x80\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00", d), BadVersion);
-    assert_eq!(message_kind(p, b"\x80\x01\x00\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00", d), InvalidData);
+    assert_eq!(
+        kind_of::<Vec<i64>>(p, b"\x0a\x80\x00\x00\x00", d),
+        NegativeSize
+    );
+    assert_eq!(
+        kind_of::<Vec<i64>>(p, b"\x11\x00\x00\x00\x01\x00", d),
+        InvalidData
+    );
+    assert_eq!(
+        kind_of::<Vec<i64>>(p, b"\x08\x00\x00\x00\x01\x00\x00\x00\x01", d),
+        InvalidData
+    );
+    assert_eq!(
+        kind_of::<BTreeMap<i32, i32>>(p, b"\x08\x08\x7f\xff\xff\xff", d),
+        Eof
+    );
+    assert_eq!(
+        kind_of::<Everything>(p, b"\x05\x00\x01\x00", d),
+        InvalidData
+    );
+    assert_eq!(
+        kind_of::<Everything>(p, b"\x01\x00\x01\x00", d),
+        InvalidData
+    );
+    assert_eq!(
+        message_kind(
+            p,
+            b"\x80\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+            d
+        ),
+        BadVersion
+    );
+    assert_eq!(
+        message_kind(
+            p,
+            b"\x80\x01\x00\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+            d
+        ),
+        InvalidData
+    );
     // 100,000 nested structs (field 1 of type struct) and lists of lists
     let mut deep = b"\x0c\x00\x01".repeat(100_000);
     deep.extend(std::iter::repeat_n(0u8, 100_001));
@@ -166,24 +215,55 @@ fn crafted_binary_input() {
     // limits
     let small = d.with_max_message_size(16);
     assert_eq!(message_kind(p, &message(p), small), SizeLimit);
-    assert_eq!(kind_of::<String>(p, b"\x00\x00\x00\x03abc", d.with_string_limit(2)), SizeLimit);
-    assert_eq!(kind_of::<Vec<i8>>(p, b"\x03\x00\x00\x00\x03abc", d.with_container_limit(2)), SizeLimit);
-    assert_eq!(kind_of::<Vec<Vec<i8>>>(p, b"\x0f\x00\x00\x00\x01\x03\x00\x00\x00\x00", d.with_recursion_limit(1)), DepthLimit);
+    assert_eq!(
+        kind_of::<String>(p, b"\x00\x00\x00\x03abc", d.with_string_limit(2)),
+        SizeLimit
+    );
+    assert_eq!(
+        kind_of::<Vec<i8>>(p, b"\x03\x00\x00\x00\x03abc", d.with_container_limit(2)),
+        SizeLimit
+    );
+    assert_eq!(
+        kind_of::<Vec<Vec<i8>>>(
+            p,
+            b"\x0f\x00\x00\x00\x01\x03\x00\x00\x00\x00",
+            d.with_recursion_limit(1)
+        ),
+        DepthLimit
+    );
 }
 
 #[test]
 fn crafted_compact_input() {
     let p = Protocol::Compact;
     let d = Limits::default();
-    assert_eq!(kind_of::<i64>(p, b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", d), InvalidData);
-    assert_eq!(kind_of::<i32>(p, b"\xff\xff\xff\xff\xff\x01", d), InvalidData);
-    assert_eq!(kind_of::<String>(p, b"\xff\xff\xff\xff\x0f", d), NegativeSize);
+    assert_eq!(
+        kind_of::<i64>(p, b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", d),
+        InvalidData
+    );
+    assert_eq!(
+        kind_of::<i32>(p, b"\xff\xff\xff\xff\xff\x01", d),
+        InvalidData
+    );
+    assert_eq!(
+        kind_of::<String>(p, b"\xff\xff\xff\xff\x0f", d),
+        NegativeSize
+    );
     assert_eq!(kind_of::<String>(p, b"\xff\xff\xff\xff\x07ab", d), Eof);
     assert_eq!(kind_of::<String>(p, b"\x02\xed\xa0", d), InvalidData);
-    assert_eq!(kind_of::<Vec<i64>>(p, b"\xf6\xff\xff\xff\xff\x07\x00", d), Eof);
+    assert_eq!(
+        kind_of::<Vec<i64>>(p, b"\xf6\xff\xff\xff\xff\x07\x00", d),
+        Eof
+    );
     assert_eq!(kind_of::<Vec<i64>>(p, b"\x1e\x00", d), InvalidData);
-    assert_eq!(kind_of::<BTreeMap<i32, i32>>(p, b"\xff\xff\xff\xff\x07\x55", d), Eof);
-    assert_eq!(kind_of::<BTreeMap<i32, i32>>(p, b"\x01\xe5\x00\x00", d), InvalidData);
+    assert_eq!(
+        kind_of::<BTreeMap<i32, i32>>(p, b"\xff\xff\xff\xff\x07\x55", d),
+        Eof
+    );
+    assert_eq!(
+        kind_of::<BTreeMap<i32, i32>>(p, b"\x01\xe5\x00\x00", d),
+        InvalidData
+    );
     assert_eq!(kind_of::<Everything>(p, b"\x1e\x00", d), InvalidData);
     assert_eq!(message_kind(p, b"\x82\x02\x00\x00\x00", d), BadVersion);
     assert_eq!(message_kind(p, b"\x83\x21\x00\x00\x00", d), BadVersion);
@@ -193,7 +273,10 @@ fn crafted_compact_input() {
     assert_eq!(kind_of::<Everything>(p, &deep, d), DepthLimit);
     let lists = vec![0x19; 100_000];
     assert_eq!(kind_of::<AnyList>(p, &lists, d), DepthLimit);
-    assert_eq!(message_kind(p, &message(p), d.with_max_message_size(16)), SizeLimit);
+    assert_eq!(
+        message_kind(p, &message(p), d.with_max_message_size(16)),
+        SizeLimit
+    );
 }
 
 #[test]
@@ -201,7 +284,10 @@ fn crafted_json_input() {
     let p = Protocol::Json;
     let d = Limits::default();
     assert_eq!(kind_of::<Everything>(p, br#"{"7":{"str":"abc"#, d), Eof);
-    assert_eq!(kind_of::<Everything>(p, br#"{"7":{"zzz":1}}"#, d), InvalidData);
+    assert_eq!(
+        kind_of::<Everything>(p, br#"{"7":{"zzz":1}}"#, d),
+        InvalidData
+    );
     assert_eq!(kind_of::<String>(p, br#""a\x""#, d), InvalidData);
     assert_eq!(kind_of::<String>(p, br#""\ud800""#, d), InvalidData);
     assert_eq!(kind_of::<String>(p, b"\"\xc3\x28\"", d), InvalidData);
@@ -220,5 +306,8 @@ fn crafted_json_input() {
     assert_eq!(kind_of::<Everything>(p, &structs, d), DepthLimit);
     assert_eq!(message_kind(p, br#"[2,"x",1,0,{}]"#, d), BadVersion);
     assert_eq!(message_kind(p, br#"[1,"x",9,0,{}]"#, d), InvalidData);
-    assert_eq!(message_kind(p, &message(p), d.with_max_message_size(16)), SizeLimit);
+    assert_eq!(
+        message_kind(p, &message(p), d.with_max_message_size(16)),
+        SizeLimit
+    );
 }

@@ -17,27 +17,57 @@ fn double() -> impl Strategy<Value = Double> {
     prop_oneof![
         any::<f64>().prop_map(Double),
         any::<u64>().prop_map(|bits| Double(f64::from_bits(bits))),
-        prop::sample::select(vec![0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, f64::MIN_POSITIVE, 5e-324, f64::MAX, 0.1])
-            .prop_map(Double),
+        prop::sample::select(vec![
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            0.1
+        ])
+        .prop_map(Double),
     ]
 }
 
 fn inner() -> impl Strategy<Value = Inner> {
-    (any::<i32>(), prop::collection::vec(any::<String>(), 0..4)).prop_map(|(id, tags)| Inner { id, tags })
+    (any::<i32>(), prop::collection::vec(any::<String>(), 0..4))
+        .prop_map(|(id, tags)| Inner { id, tags })
 }
 
 fn everything() -> impl Strategy<Value = Everything> {
     let leaf = (
-        (any::<bool>(), any::<i8>(), any::<i16>(), any::<i32>(), any::<i64>(), prop::option::of(double())),
-        (any::<String>(), prop::collection::vec(any::<u8>(), 0..64), prop::option::of(any::<i32>())),
+        (
+            any::<bool>(),
+            any::<i8>(),
+            any::<i16>(),
+            any::<i32>(),
+            any::<i64>(),
+            prop::option::of(double()),
+        ),
+        (
+            any::<String>(),
+            prop::collection::vec(any::<u8>(), 0..64),
+            prop::option::of(any::<i32>()),
+        ),
         (
             prop::collection::vec(any::<i64>(), 0..20),
             prop::collection::btree_set(any::<String>(), 0..5),
             prop::collection::btree_map(any::<i32>(), any::<String>(), 0..5),
             prop::collection::vec(inner(), 0..3),
-            prop::collection::btree_map(any::<String>(), prop::collection::vec(any::<bool>(), 0..20), 0..3),
+            prop::collection::btree_map(
+                any::<String>(),
+                prop::collection::vec(any::<bool>(), 0..20),
+                0..3,
+            ),
         ),
-        (prop::option::of(any::<[u8; 16]>()), prop::option::of(any::<i16>()), prop::option::of(any::<bool>())),
+        (
+            prop::option::of(any::<[u8; 16]>()),
+            prop::option::of(any::<i16>()),
+            prop::option::of(any::<bool>()),
+        ),
     )
         .prop_map(|(a, b, c, d)| Everything {
             flag: a.0,

@@ -200,11 +200,20 @@ pub fn sample() -> Everything {
         blob: Bytes::from((0..=255u8).collect::<Vec<_>>()),
         maybe: Some(0),
         longs: vec![0, 1, -1, 1 << 40],
-        names: ["a", "b\u{2603}", ""].into_iter().map(String::from).collect(),
+        names: ["a", "b\u{2603}", ""]
+            .into_iter()
+            .map(String::from)
+            .collect(),
         by_id: [(-1, "minus".to_string()), (7, "seven".to_string())].into(),
         inners: vec![
-            Inner { id: 1, tags: vec!["x".into()] },
-            Inner { id: -2, tags: vec![] },
+            Inner {
+                id: 1,
+                tags: vec!["x".into()],
+            },
+            Inner {
+                id: -2,
+                tags: vec![],
+            },
         ],
         flags: [("t".to_string(), vec![true, false, true])].into(),
         uuid: Some(*b"0123456789abcdef"),
