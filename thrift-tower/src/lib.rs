@@ -32,6 +32,7 @@
 pub mod error;
 pub mod message;
 pub mod protocol;
+pub mod types;
 
 mod bytestr;
 
@@ -40,3 +41,7 @@ pub use crate::error::{
     ApplicationException, ApplicationExceptionKind, Error, ProtocolError, ProtocolErrorKind,
 };
 pub use crate::message::{MessageHeader, MessageType};
+pub use crate::types::{OrderedF64, Uuid};
+
+/// The `bytes` crate, whose [`Bytes`](bytes::Bytes) holds `binary` values in generated code.
+pub use bytes;
