@@ -1,1 +1,9 @@
-//! Integration test support.
+//! Integration test support: what the tests in `tests/` share.
+//!
+//! - [`dynamic`]: a codec for values described at run time, to encode and decode another
+//!   implementation's test vectors through our protocol traits.
+//! - [`apache_python`]: test vectors from Apache Thrift's Python library, made by running
+//!   Debian's `thrift` compiler and `python3-thrift` (see `tests/setup-debian.sh`).
+
+pub mod apache_python;
+pub mod dynamic;
