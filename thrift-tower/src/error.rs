@@ -324,9 +324,58 @@ enum ErrorInner {
     Protocol(ProtocolError),
     Application(ApplicationException),
     Io(std::io::Error),
+    /// An error of a tower layer or service (a timeout, a load shed...).
+    Service(BoxError),
 }
 
+/// The error type of tower's layers.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 impl Error {
+    /// The error of a tower service or layer on the way: a [`Error`] stays what it is, and
+    /// anything else (a timeout, a load shed...) is kept as its source.
+    pub fn from_service(error: impl Into<BoxError>) -> Self {
+        let error = error.into();
+        let error = match error.downcast::<Error>() {
+            Ok(e) => return *e,
+            Err(e) => e,
+        };
+        let error = match error.downcast::<ApplicationException>() {
+            Ok(e) => return Error::from(*e),
+            Err(e) => e,
+        };
+        let error = match error.downcast::<ProtocolError>() {
+            Ok(e) => return Error::from(*e),
+            Err(e) => e,
+        };
+        match error.downcast::<std::io::Error>() {
+            Ok(e) => Error::from(*e),
+            Err(e) => Error {
+                inner: Box::new(ErrorInner::Service(e)),
+            },
+        }
+    }
+
+    /// The `TApplicationException` a server sends for this error: the exception itself if
+    /// that is what it is, otherwise `INTERNAL_ERROR` (`PROTOCOL_ERROR` for a protocol
+    /// error) with this error's message.
+    pub fn to_application_exception(&self) -> ApplicationException {
+        match &*self.inner {
+            ErrorInner::Application(e) => e.clone(),
+            ErrorInner::Protocol(e) => {
+                ApplicationException::new(ApplicationExceptionKind::ProtocolError, e.to_string())
+            }
+            _ => {
+                ApplicationException::new(ApplicationExceptionKind::InternalError, self.to_string())
+            }
+        }
+    }
+
+    /// A tower service or layer on the way failed (see [`Error::from_service`]).
+    pub fn is_service(&self) -> bool {
+        matches!(*self.inner, ErrorInner::Service(_))
+    }
+
     /// Bytes could not be encoded or decoded.
     pub fn is_protocol(&self) -> bool {
         matches!(*self.inner, ErrorInner::Protocol(_))
@@ -389,6 +438,7 @@ impl fmt::Debug for Error {
             ErrorInner::Protocol(e) => f.debug_tuple("Error::Protocol").field(e).finish(),
             ErrorInner::Application(e) => f.debug_tuple("Error::Application").field(e).finish(),
             ErrorInner::Io(e) => f.debug_tuple("Error::Io").field(e).finish(),
+            ErrorInner::Service(e) => f.debug_tuple("Error::Service").field(e).finish(),
         }
     }
 }
@@ -399,6 +449,7 @@ impl fmt::Display for Error {
             ErrorInner::Protocol(e) => write!(f, "thrift protocol error: {e}"),
             ErrorInner::Application(e) => write!(f, "thrift application exception: {e}"),
             ErrorInner::Io(e) => write!(f, "thrift transport error: {e}"),
+            ErrorInner::Service(e) => write!(f, "{e}"),
         }
     }
 }
@@ -409,6 +460,7 @@ impl std::error::Error for Error {
             ErrorInner::Protocol(e) => Some(e),
             ErrorInner::Application(e) => Some(e),
             ErrorInner::Io(e) => Some(e),
+            ErrorInner::Service(e) => Some(&**e),
         }
     }
 }

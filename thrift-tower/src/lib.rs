@@ -29,6 +29,7 @@
 //!
 //! [tower]: https://docs.rs/tower
 
+pub mod codegen;
 pub mod error;
 pub mod message;
 pub mod protocol;
@@ -37,10 +38,12 @@ pub mod types;
 mod bytestr;
 
 pub use crate::bytestr::ByteStr;
+pub use crate::codegen::NamedService;
 pub use crate::error::{
-    ApplicationException, ApplicationExceptionKind, Error, ProtocolError, ProtocolErrorKind,
+    ApplicationException, ApplicationExceptionKind, BoxError, Error, ProtocolError,
+    ProtocolErrorKind,
 };
-pub use crate::message::{MessageHeader, MessageType};
+pub use crate::message::{MessageHeader, MessageType, Request, Response};
 pub use crate::types::{OrderedF64, Uuid};
 
 /// The `bytes` crate, whose [`Bytes`](bytes::Bytes) holds `binary` values in generated code.

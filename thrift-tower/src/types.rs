@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn doubles_order_totally() {
-        let mut v = vec![
+        let mut v = [
             OrderedF64(1.0),
             OrderedF64(f64::NAN),
             OrderedF64(-0.0),

@@ -19,7 +19,9 @@
 
 use bytes::{BufMut, Bytes};
 
-use super::input::{Cursor, Depth, check_container_len, check_message_size, check_string_len};
+use super::input::{
+    Cursor, Depth, check_container_len, check_message_size, check_string_len, wire_len,
+};
 use super::{
     FieldHeader, Input, Limits, ListHeader, MapHeader, ProtocolReader, ProtocolWriter, WireType,
 };
@@ -354,17 +356,6 @@ impl<B: BufMut> BinaryWriter<B> {
         self.buf.put_i32(wire_len(len)?);
         Ok(())
     }
-}
-
-/// A length as the i32 every Apache protocol puts on the wire.
-#[inline]
-pub(crate) fn wire_len(len: usize) -> Result<i32, ProtocolError> {
-    i32::try_from(len).map_err(|_| {
-        ProtocolError::new(
-            ProtocolErrorKind::SizeLimit,
-            format!("length {len} does not fit the wire's i32"),
-        )
-    })
 }
 
 impl<B: BufMut> ProtocolWriter for BinaryWriter<B> {

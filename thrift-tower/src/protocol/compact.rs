@@ -23,8 +23,10 @@
 
 use bytes::{BufMut, Bytes};
 
-use super::binary::{check_element_type, wire_len};
-use super::input::{Cursor, Depth, check_container_len, check_message_size, check_string_len};
+use super::binary::check_element_type;
+use super::input::{
+    Cursor, Depth, check_container_len, check_message_size, check_string_len, wire_len,
+};
 use super::{
     FieldHeader, Input, Limits, ListHeader, MapHeader, ProtocolReader, ProtocolWriter, WireType,
 };

@@ -151,14 +151,22 @@ pub(crate) fn check_string_len(
     remaining: usize,
     limits: &Limits,
 ) -> Result<(), ProtocolError> {
-    if len > limits.string_limit() {
-        return Err(string_too_long(len, limits.string_limit()));
-    }
+    check_string_limit(len, limits)?;
     if len > remaining {
         return Err(ProtocolError::new(
             ProtocolErrorKind::Eof,
             format!("string or binary of {len} bytes declared, but only {remaining} bytes remain"),
         ));
+    }
+    Ok(())
+}
+
+/// Checks a string or binary length against [`Limits::string_limit`] alone, for a length
+/// the input does not declare (JSON's strings, measured once escapes or base64 are decoded).
+#[inline]
+pub(crate) fn check_string_limit(len: usize, limits: &Limits) -> Result<(), ProtocolError> {
+    if len > limits.string_limit() {
+        return Err(string_too_long(len, limits.string_limit()));
     }
     Ok(())
 }
@@ -249,4 +257,15 @@ pub(crate) fn check_message_size(len: usize, limits: &Limits) -> Result<(), Prot
         ));
     }
     Ok(())
+}
+
+/// A length as the i32 every Apache protocol puts on the wire.
+#[inline]
+pub(crate) fn wire_len(len: usize) -> Result<i32, ProtocolError> {
+    i32::try_from(len).map_err(|_| {
+        ProtocolError::new(
+            ProtocolErrorKind::SizeLimit,
+            format!("length {len} does not fit the wire's i32"),
+        )
+    })
 }

@@ -32,10 +32,16 @@
 //! and JSON whitespace between tokens. It is otherwise strict: bad tags, bad escapes, bad
 //! base64, integers out of their type's range and invalid UTF-8 are errors.
 
+mod base64;
+mod number;
+
 use bytes::{BufMut, Bytes};
 
-use super::binary::wire_len;
-use super::input::{Cursor, Depth, check_container_len, check_message_size};
+use self::base64::{decode_base64, put_base64};
+use self::number::{NumBuf, is_double_char, is_numeric, narrow, parse_double, parse_integer};
+use super::input::{
+    Cursor, Depth, check_container_len, check_message_size, check_string_limit, wire_len,
+};
 use super::{
     FieldHeader, Input, Limits, ListHeader, MapHeader, ProtocolReader, ProtocolWriter, WireType,
 };
@@ -451,86 +457,6 @@ impl<I: Input> JsonReader<I> {
     }
 }
 
-/// Bytes a JSON number may contain; what is not one of them ends the number.
-#[inline]
-fn is_numeric(b: u8) -> bool {
-    matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
-}
-
-/// Bytes of a double's token: a number, or one of the names of the non-finite values.
-#[inline]
-fn is_double_char(b: u8) -> bool {
-    is_numeric(b) || b.is_ascii_alphabetic()
-}
-
-fn parse_integer(token: &[u8], what: &'static str, at: usize) -> Result<i64, ProtocolError> {
-    use std::num::IntErrorKind;
-    let text = std::str::from_utf8(token).unwrap_or_default();
-    text.parse::<i64>().map_err(|e| match e.kind() {
-        IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => ProtocolError::invalid(format!(
-            "{what} {} at byte {at} is out of range for i64",
-            Excerpt(token)
-        )),
-        _ => ProtocolError::invalid(format!(
-            "expected {what} (an integer) at byte {at}, found {}",
-            Excerpt(token)
-        )),
-    })
-}
-
-/// A double's value from its token: a number, or one of the names Apache's libraries give
-/// the non-finite values (C++ and Java: `NaN`, `Infinity`, `-Infinity`; Python: `nan`,
-/// `inf`, `-inf`).
-fn parse_double(token: &[u8], at: usize) -> Result<f64, ProtocolError> {
-    match token {
-        b"NaN" | b"nan" => return Ok(f64::NAN),
-        b"Infinity" | b"inf" => return Ok(f64::INFINITY),
-        b"-Infinity" | b"-inf" => return Ok(f64::NEG_INFINITY),
-        _ => {}
-    }
-    // Rust's parser also takes names such as "infinity" or "NAN": only numbers go to it.
-    let parsed = match token.iter().all(|&b| is_numeric(b)) {
-        true => std::str::from_utf8(token).ok().and_then(|s| s.parse().ok()),
-        false => None,
-    };
-    parsed.ok_or_else(|| {
-        ProtocolError::invalid(format!(
-            "expected a double at byte {at}, found {}",
-            Excerpt(token)
-        ))
-    })
-}
-
-#[inline]
-fn narrow<T: TryFrom<i64>>(
-    value: i64,
-    type_name: &'static str,
-    at: usize,
-) -> Result<T, ProtocolError> {
-    T::try_from(value).map_err(|_| out_of_range(value, type_name, at))
-}
-
-#[cold]
-fn out_of_range(value: i64, type_name: &'static str, at: usize) -> ProtocolError {
-    ProtocolError::invalid(format!(
-        "{value} near byte {at} is out of range for {type_name}"
-    ))
-}
-
-#[inline]
-fn check_string_limit(len: usize, limits: &Limits) -> Result<(), ProtocolError> {
-    if len > limits.string_limit() {
-        return Err(ProtocolError::new(
-            ProtocolErrorKind::SizeLimit,
-            format!(
-                "string or binary of {len} bytes exceeds the limit of {}",
-                limits.string_limit()
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Finds the end of the string whose contents start `rest` (at byte `at` of the input),
 /// checking its escapes and measuring it decoded. Raw bytes are checked for UTF-8 later,
 /// and only where the string is read as text.
@@ -702,100 +628,6 @@ impl std::fmt::Display for Excerpt<'_> {
         }
         Ok(())
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Base64
-
-/// The standard base64 alphabet (RFC 4648 §4), the one every Apache library uses.
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Each byte's value in [`BASE64`], or 0xff.
-const BASE64_VALUES: [u8; 256] = {
-    let mut table = [0xff; 256];
-    let mut i = 0;
-    while i < 64 {
-        table[BASE64[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
-
-/// Writes `data` as padded base64, four characters for every three bytes.
-fn put_base64<B: BufMut>(buf: &mut B, data: &[u8]) {
-    // Encode through a small stack buffer, so a long value takes few `put_slice` calls.
-    let mut out = [0u8; 64];
-    for block in data.chunks(48) {
-        let mut n = 0;
-        for group in block.chunks(3) {
-            let b0 = group.first().copied().unwrap_or(0);
-            let b1 = group.get(1).copied().unwrap_or(0);
-            let b2 = group.get(2).copied().unwrap_or(0);
-            let bits = u32::from(b0) << 16 | u32::from(b1) << 8 | u32::from(b2);
-            let chars = [
-                BASE64[(bits >> 18) as usize & 63],
-                BASE64[(bits >> 12) as usize & 63],
-                if group.len() > 1 {
-                    BASE64[(bits >> 6) as usize & 63]
-                } else {
-                    b'='
-                },
-                if group.len() > 2 {
-                    BASE64[bits as usize & 63]
-                } else {
-                    b'='
-                },
-            ];
-            out[n..n + 4].copy_from_slice(&chars);
-            n += 4;
-        }
-        buf.put_slice(&out[..n]);
-    }
-}
-
-/// Decodes base64 text (the contents of a string at byte `at`), padded or not, within the
-/// string limit.
-fn decode_base64(text: &[u8], at: usize, limits: &Limits) -> Result<Vec<u8>, ProtocolError> {
-    let mut data = text;
-    let mut padding = 0;
-    while padding < 2 {
-        match data {
-            [rest @ .., b'='] => {
-                data = rest;
-                padding += 1;
-            }
-            _ => break,
-        }
-    }
-    if (padding > 0 && text.len() % 4 != 0) || data.len() % 4 == 1 {
-        return Err(ProtocolError::invalid(format!(
-            "base64 at byte {at} has a bad length ({} characters, {padding} of them padding)",
-            text.len()
-        )));
-    }
-    let decoded_len = data.len() / 4 * 3 + (data.len() % 4).saturating_sub(1);
-    check_string_limit(decoded_len, limits)?;
-    let mut out = Vec::with_capacity(decoded_len);
-    for (i, group) in data.chunks(4).enumerate() {
-        let mut bits = 0u32;
-        for (j, &c) in group.iter().enumerate() {
-            let value = BASE64_VALUES[usize::from(c)];
-            if value == 0xff {
-                return Err(ProtocolError::invalid(format!(
-                    "expected base64 at byte {}, found {}",
-                    at + i * 4 + j,
-                    Found(c)
-                )));
-            }
-            bits = bits << 6 | u32::from(value);
-        }
-        // A short last group holds 12 or 18 bits: align it as if it were whole. Bits past
-        // the last whole byte are ignored, as every Apache reader does.
-        bits <<= 6 * (4 - group.len());
-        let bytes = bits.to_be_bytes();
-        out.extend_from_slice(&bytes[1..group.len()]);
-    }
-    Ok(out)
 }
 
 impl<I: Input> ProtocolReader for JsonReader<I> {
@@ -1166,131 +998,6 @@ fn put_json_string<B: BufMut>(buf: &mut B, s: &[u8]) {
     buf.put_u8(b'"');
 }
 
-/// A number's text, formatted on the stack.
-struct NumBuf {
-    buf: [u8; 32],
-    len: usize,
-}
-
-impl NumBuf {
-    fn new() -> Self {
-        NumBuf {
-            buf: [0; 32],
-            len: 0,
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or_default()
-    }
-
-    #[inline]
-    fn push(&mut self, b: u8) {
-        // No number written here is longer than 25 bytes; a longer one would be cut.
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
-        }
-    }
-
-    fn push_all(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.push(b);
-        }
-    }
-
-    fn push_integer(&mut self, value: i64) {
-        if value < 0 {
-            self.push(b'-');
-        }
-        let mut n = value.unsigned_abs();
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.push_all(&digits[i..]);
-    }
-
-    /// A finite double as C's `%.17g` (Python's `'{0:.17g}'.format`, C++'s stream with
-    /// precision 17): 17 significant digits, trailing zeros dropped, in exponent form below
-    /// 1e-4 and from 1e17 on.
-    fn push_double(&mut self, value: f64) {
-        // Rust's `{:.16e}` rounds exactly (ties to even), as Python and C do; what remains
-        // is the layout %g chooses.
-        let mut sci = NumBuf::new();
-        let _ = std::fmt::Write::write_fmt(&mut sci, format_args!("{:.16e}", value.abs()));
-        let sci = sci.as_bytes();
-        let (mantissa, exponent) = match sci.iter().position(|&b| b == b'e') {
-            Some(e) => (&sci[..e], &sci[e + 1..]),
-            None => (sci, &b"0"[..]),
-        };
-        let exponent: i32 = std::str::from_utf8(exponent)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let mut digits = [b'0'; 17];
-        for (slot, &d) in digits
-            .iter_mut()
-            .zip(mantissa.iter().filter(|b| b.is_ascii_digit()))
-        {
-            *slot = d;
-        }
-        let significant = digits.iter().rposition(|&d| d != b'0').map_or(1, |i| i + 1);
-        let digits = &digits[..significant];
-
-        if value.is_sign_negative() {
-            self.push(b'-');
-        }
-        if (-4..17).contains(&exponent) {
-            if exponent >= 0 {
-                let int_len = exponent as usize + 1;
-                let (int, frac) = digits.split_at(int_len.min(digits.len()));
-                self.push_all(int);
-                for _ in int.len()..int_len {
-                    self.push(b'0');
-                }
-                if !frac.is_empty() {
-                    self.push(b'.');
-                    self.push_all(frac);
-                }
-            } else {
-                self.push_all(b"0.");
-                for _ in 1..-exponent {
-                    self.push(b'0');
-                }
-                self.push_all(digits);
-            }
-        } else {
-            let (first, rest) = digits.split_at(1);
-            self.push_all(first);
-            if !rest.is_empty() {
-                self.push(b'.');
-                self.push_all(rest);
-            }
-            self.push(b'e');
-            self.push(if exponent < 0 { b'-' } else { b'+' });
-            let exponent = exponent.unsigned_abs();
-            if exponent < 10 {
-                self.push(b'0');
-            }
-            self.push_integer(exponent.into());
-        }
-    }
-}
-
-impl std::fmt::Write for NumBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.push_all(s.as_bytes());
-        Ok(())
-    }
-}
-
 impl<B: BufMut> ProtocolWriter for JsonWriter<B> {
     fn write_message_begin(&mut self, header: &MessageHeader) -> Result<(), ProtocolError> {
         self.ctx.reset();
@@ -1478,7 +1185,7 @@ mod tests {
 
     /// A Thrift value of any shape, to write and to read back along the same calls.
     #[derive(Debug, Clone, PartialEq)]
-    enum V {
+    pub(super) enum V {
         Bool(bool),
         I8(i8),
         I16(i16),
@@ -1626,31 +1333,31 @@ mod tests {
         }
     }
 
-    fn json(v: &V) -> Vec<u8> {
+    pub(super) fn json(v: &V) -> Vec<u8> {
         let mut buf = Vec::new();
         v.write(&mut JsonWriter::new(&mut buf)).unwrap();
         buf
     }
 
-    fn reader(bytes: &[u8]) -> JsonReader {
+    pub(super) fn reader(bytes: &[u8]) -> JsonReader {
         JsonReader::new(Bytes::copy_from_slice(bytes), Limits::default())
     }
 
     /// Reads `bytes` along the shape of `v`, then checks nothing is left.
-    fn read(v: &V, bytes: &[u8]) -> Result<V, ProtocolError> {
+    pub(super) fn read(v: &V, bytes: &[u8]) -> Result<V, ProtocolError> {
         let mut r = reader(bytes);
         let out = v.read_like(&mut r)?;
         assert_eq!(r.remaining(), 0, "bytes left after {}", show(bytes));
         Ok(out)
     }
 
-    fn show(bytes: &[u8]) -> String {
+    pub(super) fn show(bytes: &[u8]) -> String {
         String::from_utf8_lossy(bytes).into_owned()
     }
 
     /// Writes `v`, checks the bytes, reads them back and checks the value.
     #[track_caller]
-    fn assert_bytes(v: &V, expected: &[u8]) {
+    pub(super) fn assert_bytes(v: &V, expected: &[u8]) {
         let bytes = json(v);
         assert_eq!(show(&bytes), show(expected));
         assert_eq!(bytes, expected);
@@ -1658,7 +1365,10 @@ mod tests {
     }
 
     #[track_caller]
-    fn assert_err(result: Result<impl std::fmt::Debug, ProtocolError>, kind: ProtocolErrorKind) {
+    pub(super) fn assert_err(
+        result: Result<impl std::fmt::Debug, ProtocolError>,
+        kind: ProtocolErrorKind,
+    ) {
         let err = result.unwrap_err();
         assert_eq!(err.kind(), kind, "{err}");
     }
@@ -1932,87 +1642,6 @@ mod tests {
     }
 
     #[test]
-    fn doubles_as_python_formats_them() {
-        // python3-thrift 0.17 writes '{0:.17g}'.format(d).
-        let values = [
-            0.0,
-            -0.0,
-            1.0,
-            -1.5,
-            0.1,
-            100.0,
-            1e16,
-            1e17,
-            1e-4,
-            1e-5,
-            123456.789,
-            5e-324,
-            f64::MAX,
-            1e15 + 0.25, // a tie at the 18th digit: rounds to even
-        ];
-        let v = V::List(
-            WireType::Double,
-            values.iter().map(|&d| V::Dbl(d)).collect(),
-        );
-        assert_bytes(
-            &v,
-            br#"["dbl",14,0,-0,1,-1.5,0.10000000000000001,100,10000000000000000,1e+17,0.0001,1.0000000000000001e-05,123456.789,4.9406564584124654e-324,1.7976931348623157e+308,1000000000000000.2]"#,
-        );
-        let back = read(&v, &json(&v)).unwrap();
-        let V::List(_, back) = back else { panic!() };
-        for (d, back) in values.iter().zip(back) {
-            assert_eq!(V::Dbl(*d), back);
-            let V::Dbl(back) = back else { panic!() };
-            assert_eq!(d.to_bits(), back.to_bits(), "{d:e}");
-        }
-    }
-
-    #[test]
-    fn special_doubles_are_quoted_names() {
-        // C++ and Java send these; Python sends bare nan/inf/-inf, which nothing reads.
-        let mut buf = Vec::new();
-        let mut w = JsonWriter::new(&mut buf);
-        w.write_list_begin(WireType::Double, 3).unwrap();
-        for d in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            w.write_double(d).unwrap();
-        }
-        w.write_list_end().unwrap();
-        w.write_map_begin(WireType::Double, WireType::Double, 1)
-            .unwrap();
-        w.write_double(f64::NAN).unwrap();
-        w.write_double(f64::NEG_INFINITY).unwrap();
-        w.write_map_end().unwrap();
-        assert_eq!(
-            show(&buf),
-            r#"["dbl",3,"NaN","Infinity","-Infinity"]["dbl","dbl",1,{"NaN":"-Infinity"}]"#
-        );
-
-        for input in [
-            &br#"["dbl",3,"NaN","Infinity","-Infinity"]"#[..],
-            br#"["dbl",3,nan,inf,-inf]"#,
-            br#"["dbl",3,"nan","inf","-inf"]"#,
-        ] {
-            let mut r = reader(input);
-            assert_eq!(r.read_list_begin().unwrap().len, 3);
-            assert!(r.read_double().unwrap().is_nan());
-            assert_eq!(r.read_double().unwrap(), f64::INFINITY);
-            assert_eq!(r.read_double().unwrap(), f64::NEG_INFINITY);
-            r.read_list_end().unwrap();
-        }
-        for bad in [
-            &b"Inf"[..],
-            b"\"infinity\"",
-            b"NAN",
-            b"1x",
-            b"--1",
-            b"1e",
-            b"\"1\"",
-        ] {
-            assert_err(reader(bad).read_double(), ProtocolErrorKind::InvalidData);
-        }
-    }
-
-    #[test]
     fn strings_and_escapes() {
         // python3-thrift 0.17 escapes only " \ \b \f \n \r \t; other control characters
         // and all non-ASCII go out raw.
@@ -2030,27 +1659,6 @@ mod tests {
             b"[\"str\",4,\"q\\\"b\\\\s/\\b\\f\\n\\r\\t.\",\"\x00\x01\x1f\x7f\",\
               \"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xe2\x80\xa8\xf4\x8f\xbf\xbf\",\"\"]",
         );
-    }
-
-    #[test]
-    fn binary_is_padded_base64() {
-        // python3-thrift 0.17: base64.b64encode(bytes(range(256)))
-        let all: Vec<u8> = (0..=255).collect();
-        assert_bytes(
-            &V::Bin(all),
-            b"\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0\
-              +P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn\
-              +AgYKDhIWGh4iJiouMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq+wsbKztLW2t7i5uru8vb6/\
-              wMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t/g4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/w==\"",
-        );
-        for (data, text) in [
-            (&b""[..], &b"\"\""[..]),
-            (b"a", b"\"YQ==\""),
-            (b"ab", b"\"YWI=\""),
-            (b"abc", b"\"YWJj\""),
-        ] {
-            assert_bytes(&V::Bin(data.to_vec()), text);
-        }
     }
 
     #[test]
@@ -2236,29 +1844,6 @@ mod tests {
     }
 
     #[test]
-    fn bad_base64() {
-        for bad in [
-            &b"\"YQ=\""[..],   // padding that does not fill a group
-            b"\"Y\"",          // a lone character
-            b"\"YWJjZ\"",      // ditto, after a whole group
-            b"\"YW=J\"",       // padding inside
-            b"\"Y===\"",       // too much padding
-            b"\"YW J\"",       // not in the alphabet
-            b"\"YW-_\"",       // URL-safe alphabet
-            b"\"\xc3\xa9AA\"", // not ASCII
-        ] {
-            let err = reader(bad).read_binary().unwrap_err();
-            assert_eq!(err.kind(), ProtocolErrorKind::InvalidData, "{}", show(bad));
-            // Skipping decodes nothing, so it succeeds.
-            reader(bad).skip_string().unwrap();
-        }
-        let err = reader(b"\"AB+/AB*A\"").read_binary().unwrap_err();
-        assert!(err.to_string().contains("at byte 7"), "{err}");
-        // An escape inside base64 is decoded first.
-        assert_eq!(&reader(br#""\/w==""#).read_binary().unwrap()[..], b"\xff");
-    }
-
-    #[test]
     fn huge_declared_counts_fail_before_allocating() {
         assert_err(
             reader(br#"["i32",2147483647,1,2]"#).read_list_begin(),
@@ -2417,42 +2002,6 @@ mod tests {
         ] {
             assert_err(reader(cut).read_string(), ProtocolErrorKind::Eof);
         }
-    }
-
-    #[test]
-    fn numbers_out_of_range() {
-        let extremes = V::List(WireType::I8, vec![V::I8(127), V::I8(-128)]);
-        assert_eq!(read(&extremes, br#"["i8",2,127,-128]"#).unwrap(), extremes);
-        for (input, what) in [
-            (&b"128"[..], "i8"),
-            (b"-129", "i8"),
-            (b"32768", "i16"),
-            (b"-32769", "i16"),
-            (b"2147483648", "i32"),
-            (b"-2147483649", "i32"),
-            (b"9223372036854775808", "i64"),
-            (b"-9223372036854775809", "i64"),
-        ] {
-            let mut r = reader(input);
-            let result = match what {
-                "i8" => r.read_i8().map(drop),
-                "i16" => r.read_i16().map(drop),
-                "i32" => r.read_i32().map(drop),
-                _ => r.read_i64().map(drop),
-            };
-            let err = result.unwrap_err();
-            assert_eq!(err.kind(), ProtocolErrorKind::InvalidData, "{err}");
-            assert!(err.to_string().contains("out of range"), "{err}");
-        }
-        for bad in [&b"1.0"[..], b"1e3", b"--1", b"+", b"[1]", b"\"1\"", b"true"] {
-            assert_err(reader(bad).read_i32(), ProtocolErrorKind::InvalidData);
-        }
-        let mut r = reader(br#"{"32768":{"i8":1}}"#);
-        r.read_struct_begin().unwrap();
-        assert_err(r.read_field_begin(), ProtocolErrorKind::InvalidData);
-        // Apache reads any non-zero integer as true.
-        assert!(reader(b"2").read_bool().unwrap());
-        assert!(!reader(b"0").read_bool().unwrap());
     }
 
     #[test]
