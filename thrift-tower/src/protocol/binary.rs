@@ -356,6 +356,17 @@ impl<B: BufMut> BinaryWriter<B> {
         self.buf.put_i32(wire_len(len)?);
         Ok(())
     }
+
+    #[inline]
+    fn write_collection_header(
+        &mut self,
+        element: WireType,
+        len: usize,
+    ) -> Result<(), ProtocolError> {
+        let [a, b, c, d] = wire_len(len)?.to_be_bytes();
+        self.buf.put_slice(&[element.code(), a, b, c, d]);
+        Ok(())
+    }
 }
 
 impl<B: BufMut> ProtocolWriter for BinaryWriter<B> {
@@ -394,8 +405,10 @@ impl<B: BufMut> ProtocolWriter for BinaryWriter<B> {
         wire_type: WireType,
         id: i16,
     ) -> Result<(), ProtocolError> {
-        self.buf.put_u8(wire_type.code());
-        self.buf.put_i16(id);
+        // One put per header: each put updates the buffer's length through a pointer the
+        // compiler must reload, so fewer, wider puts are measurably faster.
+        let [hi, lo] = id.to_be_bytes();
+        self.buf.put_slice(&[wire_type.code(), hi, lo]);
         Ok(())
     }
 
@@ -412,8 +425,7 @@ impl<B: BufMut> ProtocolWriter for BinaryWriter<B> {
 
     #[inline]
     fn write_list_begin(&mut self, element: WireType, len: usize) -> Result<(), ProtocolError> {
-        self.buf.put_u8(element.code());
-        self.write_len(len)
+        self.write_collection_header(element, len)
     }
 
     #[inline]
@@ -423,8 +435,7 @@ impl<B: BufMut> ProtocolWriter for BinaryWriter<B> {
 
     #[inline]
     fn write_set_begin(&mut self, element: WireType, len: usize) -> Result<(), ProtocolError> {
-        self.buf.put_u8(element.code());
-        self.write_len(len)
+        self.write_collection_header(element, len)
     }
 
     #[inline]
@@ -439,9 +450,9 @@ impl<B: BufMut> ProtocolWriter for BinaryWriter<B> {
         value: WireType,
         len: usize,
     ) -> Result<(), ProtocolError> {
-        self.buf.put_u8(key.code());
-        self.buf.put_u8(value.code());
-        self.write_len(len)
+        let [a, b, c, d] = wire_len(len)?.to_be_bytes();
+        self.buf.put_slice(&[key.code(), value.code(), a, b, c, d]);
+        Ok(())
     }
 
     #[inline]

@@ -261,11 +261,20 @@ pub(crate) fn check_message_size(len: usize, limits: &Limits) -> Result<(), Prot
 
 /// A length as the i32 every Apache protocol puts on the wire.
 #[inline]
+#[inline]
 pub(crate) fn wire_len(len: usize) -> Result<i32, ProtocolError> {
-    i32::try_from(len).map_err(|_| {
-        ProtocolError::new(
-            ProtocolErrorKind::SizeLimit,
-            format!("length {len} does not fit the wire's i32"),
-        )
-    })
+    match i32::try_from(len) {
+        Ok(len) => Ok(len),
+        Err(_) => Err(len_too_large(len)),
+    }
+}
+
+/// Kept out of line so that `wire_len` stays small enough to inline into every writer.
+#[cold]
+#[inline(never)]
+fn len_too_large(len: usize) -> ProtocolError {
+    ProtocolError::new(
+        ProtocolErrorKind::SizeLimit,
+        format!("length {len} does not fit the wire's i32"),
+    )
 }
