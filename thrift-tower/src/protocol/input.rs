@@ -261,7 +261,6 @@ pub(crate) fn check_message_size(len: usize, limits: &Limits) -> Result<(), Prot
 
 /// A length as the i32 every Apache protocol puts on the wire.
 #[inline]
-#[inline]
 pub(crate) fn wire_len(len: usize) -> Result<i32, ProtocolError> {
     match i32::try_from(len) {
         Ok(len) => Ok(len),
