@@ -48,3 +48,22 @@ pub use crate::types::{OrderedF64, Uuid};
 
 /// The `bytes` crate, whose [`Bytes`](bytes::Bytes) holds `binary` values in generated code.
 pub use bytes;
+
+/// Includes the Rust that `thrift_codegen::compile` (or `configure().compile`) generated
+/// into `OUT_DIR` for one IDL module, defining a module of that name.
+///
+/// ```ignore
+/// // build.rs: thrift_codegen::configure().compile(&["idl/hello.thrift"], &["idl"])?;
+/// thrift_tower::include_idl!("hello");
+/// use hello::{HelloService, HelloServiceServer};
+/// ```
+///
+/// The module's name is the file's `namespace rs`, or else the file's name in
+/// `snake_case`. A file that includes another refers to it as a sibling module: include
+/// both, side by side.
+#[macro_export]
+macro_rules! include_idl {
+    ($module:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $module, ".rs"));
+    };
+}
