@@ -131,7 +131,8 @@ pub struct Const {
 /// A constant value as written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConstValue {
-    /// An integer (decimal, or hex `0x..`), with its sign.
+    /// An integer (decimal, or hex `0x..`), with its sign. `true` and `false` are read as
+    /// 1 and 0, as Apache's lexer reads them.
     Int(i64, Span),
     /// A floating-point literal (`1.5`, `-2e10`, `1E+3`).
     Double(f64, Span),
@@ -207,6 +208,8 @@ pub struct Senum {
     pub values: Vec<String>,
     /// Doc comment.
     pub doc: Doc,
+    /// Annotations (Apache's grammar allowed them after the `}`, as on an `enum`).
+    pub annotations: Annotations,
 }
 
 /// Which of the three struct-like definitions.
@@ -285,7 +288,7 @@ pub enum BaseType {
     I64,
     /// `double`
     Double,
-    /// `string`
+    /// `string` (or the legacy `slist`)
     String,
     /// `binary`
     Binary,
@@ -298,9 +301,11 @@ pub enum BaseType {
 pub struct Type {
     /// What kind of type.
     pub kind: TypeKind,
-    /// Annotations on the type, e.g. `i32 (cpp.type = "long")`.
+    /// Annotations on the type, e.g. `i32 (cpp.type = "long")`. The legacy
+    /// `map cpp_type "std::unordered_map" <K, V>` clause of a container is kept here too, as an
+    /// annotation with the key `cpp_type`.
     pub annotations: Annotations,
-    /// Where.
+    /// Where the type was written, without its annotations.
     pub span: Span,
 }
 
@@ -311,8 +316,8 @@ pub enum TypeKind {
     Base(BaseType),
     /// A named type: typedef, enum, struct, union or exception, maybe `include.Name`.
     Named(Ident),
-    /// `list<T>` (also the legacy `slist`, which is `list<string>`... Apache treats `slist`
-    /// as `string`; the parser maps it to [`BaseType::String`]).
+    /// `list<T>`. (The legacy `slist` is not a list: Apache read it as `string`, and so does
+    /// the parser, as [`BaseType::String`].)
     List(Box<Type>),
     /// `set<T>`
     Set(Box<Type>),
