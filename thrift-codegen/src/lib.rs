@@ -9,6 +9,10 @@ pub mod parser;
 
 pub use crate::diagnostic::Diagnostic;
 pub use crate::parser::parse;
+mod build;
+pub mod emit;
 pub mod model;
 pub mod naming;
 pub mod resolve;
+
+pub use crate::build::{Builder, Error, compile, configure};

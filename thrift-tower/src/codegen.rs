@@ -99,6 +99,26 @@ where
     Ok(exception_reply(&header, protocol, &error))
 }
 
+/// Serves one oneway call: decodes the arguments `A` and runs `handler`. Nothing is sent
+/// back, whatever happens: a oneway caller does not wait for an answer.
+pub async fn serve_oneway<A, F, Fut>(request: Request, handler: F) -> Result<Response, Infallible>
+where
+    A: Thrift,
+    F: FnOnce(A) -> Fut,
+    Fut: Future<Output = Result<(), ApplicationException>>,
+{
+    let limits = limits_of(&request);
+    let (header, protocol, body, _) = request.into_parts();
+    if let Ok(args) = protocol::decode::<A>(protocol, body, limits) {
+        // The outcome has no one to go to; a panic is caught so the connection lives on.
+        let _ = CatchUnwind {
+            future: handler(args),
+        }
+        .await;
+    }
+    Ok(Response::oneway(&header, protocol))
+}
+
 /// The reply to a call of a method the service does not have (`UNKNOWN_METHOD`), or no
 /// reply for a oneway call.
 pub fn unknown_method(request: &Request, service: &str) -> Response {

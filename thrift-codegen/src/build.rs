@@ -1,0 +1,181 @@
+//! The build-script API: [`configure`] returns a [`Builder`]; [`Builder::compile`] writes one
+//! `.rs` file per IDL module into `OUT_DIR`, for `thrift_tower::include_idl!`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::Diagnostic;
+use crate::emit::{self, EmitError, GeneratedFile};
+
+/// Starts configuring code generation.
+///
+/// ```no_run
+/// // build.rs
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     thrift_codegen::configure().compile(&["idl/hello.thrift"], &["idl"])?;
+///     Ok(())
+/// }
+/// ```
+pub fn configure() -> Builder {
+    Builder {
+        out_dir: None,
+        wrap_modules: true,
+        cargo_directives: true,
+    }
+}
+
+/// Generates code from `files` (searching includes in `include_dirs`) into `OUT_DIR`:
+/// `configure().compile(files, include_dirs)`.
+pub fn compile(files: &[impl AsRef<Path>], include_dirs: &[impl AsRef<Path>]) -> Result<(), Error> {
+    configure().compile(files, include_dirs)
+}
+
+/// Code generation settings.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    out_dir: Option<PathBuf>,
+    wrap_modules: bool,
+    cargo_directives: bool,
+}
+
+impl Builder {
+    /// Where to write the files (default: the `OUT_DIR` Cargo gives build scripts).
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether each file wraps its code in `pub mod <name> { ... }` (the default, what
+    /// `include_idl!` expects). Off, each file is the body of a module, to be checked in
+    /// as `src/<name>.rs`.
+    pub fn wrap_modules(mut self, wrap: bool) -> Self {
+        self.wrap_modules = wrap;
+        self
+    }
+
+    /// Whether to print `cargo:rerun-if-changed` for every IDL file read (default: on).
+    pub fn cargo_directives(mut self, on: bool) -> Self {
+        self.cargo_directives = on;
+        self
+    }
+
+    /// Generates the code of `files` and of everything they include, without writing it.
+    pub fn generate(
+        &self,
+        files: &[impl AsRef<Path>],
+        include_dirs: &[impl AsRef<Path>],
+    ) -> Result<Vec<GeneratedFile>, Error> {
+        let roots: Vec<PathBuf> = files.iter().map(|f| f.as_ref().to_path_buf()).collect();
+        let dirs: Vec<PathBuf> = include_dirs
+            .iter()
+            .map(|d| d.as_ref().to_path_buf())
+            .collect();
+        let (program, _) = crate::resolve::load(&roots, &dirs).map_err(Error::Idl)?;
+        if self.cargo_directives {
+            for file in &program.files {
+                println!("cargo:rerun-if-changed={}", file.path.display());
+            }
+        }
+        let mut out = Vec::new();
+        for file in 0..program.files.len() {
+            let mut generated = emit::emit_file(&program, file).map_err(|e| Error::Emit {
+                file: program.files[file].path.clone(),
+                error: e,
+            })?;
+            if self.wrap_modules {
+                generated.code = wrap(&generated.module, &generated.code);
+            }
+            out.push(generated);
+        }
+        Ok(out)
+    }
+
+    /// Generates and writes `<module>.rs` for `files` and everything they include.
+    pub fn compile(
+        self,
+        files: &[impl AsRef<Path>],
+        include_dirs: &[impl AsRef<Path>],
+    ) -> Result<(), Error> {
+        let out_dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| {
+                    Error::Io(std::io::Error::other(
+                        "OUT_DIR is not set: call compile from a build script, or set out_dir",
+                    ))
+                })?,
+        };
+        let generated = self.generate(files, include_dirs)?;
+        std::fs::create_dir_all(&out_dir).map_err(Error::Io)?;
+        for g in generated {
+            let path = out_dir.join(format!("{}.rs", g.module));
+            // Leave an unchanged file alone so Cargo does not rebuild for nothing.
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(g.code.as_str()) {
+                std::fs::write(&path, &g.code).map_err(Error::Io)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Puts `code` in `pub mod <module> { ... }`, so that `include!` of the file defines the
+/// module. Lints that generated code cannot satisfy for every IDL are allowed there.
+fn wrap(module: &str, code: &str) -> String {
+    let (header, body) = match code.split_once("\n\n") {
+        Some((h, b)) if h.starts_with("//") => (h, b),
+        _ => ("", code),
+    };
+    let mut out = String::new();
+    out.push_str(header);
+    out.push_str("\n\n/// Generated from the IDL module `");
+    out.push_str(module);
+    out.push_str("`.\npub mod ");
+    out.push_str(module);
+    out.push_str(" {\n");
+    for line in body.lines() {
+        if !line.is_empty() {
+            out.push_str("    ");
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Why code generation failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The IDL is invalid: the diagnostic shows where and why.
+    Idl(Diagnostic),
+    /// The IDL is valid but Rust cannot express something in it.
+    Emit {
+        /// The IDL file.
+        file: PathBuf,
+        /// What.
+        error: EmitError,
+    },
+    /// Writing the output failed.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Idl(d) => fmt::Display::fmt(d, f),
+            Error::Emit { file, error } => write!(f, "error: {error}\n  --> {}", file.display()),
+            Error::Io(e) => write!(f, "error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Idl(d) => Some(d),
+            Error::Emit { error, .. } => Some(error),
+            Error::Io(e) => Some(e),
+        }
+    }
+}

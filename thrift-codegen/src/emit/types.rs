@@ -1,0 +1,674 @@
+//! Constants, typedefs, enums, structs, unions and exceptions.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{Context, EmitError, doc_or, ident};
+use crate::ast::{BaseType, StructKind};
+use crate::model::{
+    ConstDef, Def, DefRef, EnumDef, FieldDef, Requiredness, StructDef, Ty, TypedefDef, Value,
+};
+use crate::naming;
+
+impl Context<'_> {
+    pub(crate) fn typedef(&self, t: &TypedefDef) -> Result<TokenStream, EmitError> {
+        let doc = doc_or(&t.doc, format!("The typedef `{}`.", t.name));
+        let name = ident(&naming::camel(&t.name));
+        let ty = self.rust_type(&t.ty, false)?;
+        Ok(quote! {
+            #doc
+            pub type #name = #ty;
+        })
+    }
+
+    pub(crate) fn constant(&self, c: &ConstDef) -> Result<TokenStream, EmitError> {
+        let doc = doc_or(&c.doc, format!("The constant `{}`.", c.name));
+        let name = ident(&naming::screaming(&c.name));
+        let resolved = self.program.resolve(&c.ty).clone();
+        Ok(match (&resolved, &c.value) {
+            (Ty::Base(BaseType::String), Value::String(s)) => quote! {
+                #doc
+                pub const #name: &str = #s;
+            },
+            (Ty::Base(BaseType::Binary), Value::String(s)) => {
+                let bytes = Literal::byte_string(s.as_bytes());
+                quote! {
+                    #doc
+                    pub const #name: &[u8] = #bytes;
+                }
+            }
+            (Ty::Base(_), _) | (Ty::Named(_), Value::Enum(..)) => {
+                let ty = self.rust_type(&c.ty, false)?;
+                let value = self.value_expr(&c.ty, &c.value)?;
+                // The IDL's number is kept as written, even where it is close to one of
+                // Rust's named constants.
+                let allow = if matches!(resolved, Ty::Base(BaseType::Double)) {
+                    quote!(#[allow(clippy::approx_constant)])
+                } else {
+                    TokenStream::new()
+                };
+                quote! {
+                    #doc
+                    #allow
+                    pub const #name: #ty = #value;
+                }
+            }
+            _ => {
+                let ty = self.rust_type(&c.ty, false)?;
+                let value = self.value_expr(&c.ty, &c.value)?;
+                let complex = self.allow_complex(std::iter::once(&c.ty));
+                quote! {
+                    #doc
+                    #complex
+                    pub static #name: ::std::sync::LazyLock<#ty> = ::std::sync::LazyLock::new(|| #value);
+                }
+            }
+        })
+    }
+
+    /// A Rust expression of type `ty` for the constant `value`.
+    pub(crate) fn value_expr(&self, ty: &Ty, value: &Value) -> Result<TokenStream, EmitError> {
+        self.value_expr_in(ty, value, false)
+    }
+
+    fn value_expr_in(&self, ty: &Ty, value: &Value, key: bool) -> Result<TokenStream, EmitError> {
+        let resolved = self.program.resolve(ty).clone();
+        Ok(match (&resolved, value) {
+            (Ty::Base(BaseType::Bool), Value::Bool(b)) => quote!(#b),
+            (Ty::Base(BaseType::I8), Value::Int(i)) => {
+                let l = Literal::i8_unsuffixed(*i as i8);
+                quote!(#l)
+            }
+            (Ty::Base(BaseType::I16), Value::Int(i)) => {
+                let l = Literal::i16_unsuffixed(*i as i16);
+                quote!(#l)
+            }
+            (Ty::Base(BaseType::I32), Value::Int(i)) => {
+                let l = Literal::i32_unsuffixed(*i as i32);
+                quote!(#l)
+            }
+            (Ty::Base(BaseType::I64), Value::Int(i)) => {
+                let l = Literal::i64_unsuffixed(*i);
+                quote!(#l)
+            }
+            (Ty::Base(BaseType::Double), Value::Double(d)) => {
+                let l = Literal::f64_suffixed(*d);
+                if key {
+                    quote!(::thrift_tower::OrderedF64(#l))
+                } else {
+                    quote!(#l)
+                }
+            }
+            (Ty::Base(BaseType::Double), Value::Int(i)) => {
+                let l = Literal::f64_suffixed(*i as f64);
+                if key {
+                    quote!(::thrift_tower::OrderedF64(#l))
+                } else {
+                    quote!(#l)
+                }
+            }
+            (Ty::Base(BaseType::String), Value::String(s)) => {
+                quote!(::std::string::String::from(#s))
+            }
+            (Ty::Base(BaseType::Binary), Value::String(s)) => {
+                let bytes = Literal::byte_string(s.as_bytes());
+                quote!(::thrift_tower::bytes::Bytes::from_static(#bytes))
+            }
+            (Ty::Base(BaseType::Uuid), Value::String(s)) => {
+                let hex: Vec<u8> = s
+                    .chars()
+                    .filter_map(|c| c.to_digit(16))
+                    .map(|d| d as u8)
+                    .collect();
+                let bytes = hex.chunks(2).map(|p| {
+                    let b = Literal::u8_unsuffixed(p[0] * 16 + p.get(1).copied().unwrap_or(0));
+                    quote!(#b)
+                });
+                quote!(::thrift_tower::Uuid::from_bytes([#(#bytes),*]))
+            }
+            (Ty::Named(r), Value::Enum(e, v)) if r == e => {
+                let path = self.def_path(*r);
+                let Def::Enum(def) = self.program.def(*r) else {
+                    return Err(internal("enum value of a non-enum"));
+                };
+                match def.values.iter().find(|x| x.value == *v) {
+                    Some(named) => {
+                        let name = ident(&naming::screaming(&named.name));
+                        quote!(#path::#name)
+                    }
+                    None => {
+                        let l = Literal::i32_unsuffixed(*v);
+                        quote!(#path(#l))
+                    }
+                }
+            }
+            (Ty::Named(r), Value::Int(v)) if matches!(self.program.def(*r), Def::Enum(_)) => {
+                return self.value_expr_in(ty, &Value::Enum(*r, *v as i32), key);
+            }
+            (Ty::List(elem), Value::List(items)) => {
+                let items = items
+                    .iter()
+                    .map(|v| self.value_expr_in(elem, v, key))
+                    .collect::<Result<Vec<_>, _>>()?;
+                quote!(::std::vec![#(#items),*])
+            }
+            (Ty::Set(elem), Value::List(items)) => {
+                let items = items
+                    .iter()
+                    .map(|v| self.value_expr_in(elem, v, true))
+                    .collect::<Result<Vec<_>, _>>()?;
+                quote!(::std::collections::BTreeSet::from([#(#items),*]))
+            }
+            (Ty::Map(k, v), Value::Map(entries)) => {
+                let mut pairs = Vec::new();
+                for (ek, ev) in entries {
+                    let ek = self.value_expr_in(k, ek, true)?;
+                    let ev = self.value_expr_in(v, ev, key)?;
+                    pairs.push(quote!((#ek, #ev)));
+                }
+                quote!(::std::collections::BTreeMap::from([#(#pairs),*]))
+            }
+            (Ty::Named(r), Value::Struct(s, fields)) if r == s => {
+                let Def::Struct(def) = self.program.def(*r) else {
+                    return Err(internal("struct literal of a non-struct"));
+                };
+                let path = self.def_path(*r);
+                if def.kind == StructKind::Union {
+                    let [(i, v)] = fields.as_slice() else {
+                        return Err(EmitError {
+                            message: format!(
+                                "a constant of union `{}` must set exactly one field",
+                                def.name
+                            ),
+                        });
+                    };
+                    let variant = ident(&naming::camel(&def.fields[*i].name));
+                    let v = self.value_expr(&def.fields[*i].ty, v)?;
+                    return Ok(quote!(#path::#variant(#v)));
+                }
+                if !self.is_defaultable(*r) {
+                    return Err(EmitError {
+                        message: format!(
+                            "a constant of struct `{}` needs a default value for every field it leaves out",
+                            def.name
+                        ),
+                    });
+                }
+                let mut sets = Vec::new();
+                for (i, v) in fields {
+                    let f = &def.fields[*i];
+                    let name = ident(&naming::snake(&f.name));
+                    let mut e = self.value_expr(&f.ty, v)?;
+                    if self.is_recursive(Some(*r), &f.ty) {
+                        e = quote!(::std::boxed::Box::new(#e));
+                    }
+                    if self.field_is_option(Some(*r), f) {
+                        e = quote!(::std::option::Option::Some(#e));
+                    }
+                    sets.push(quote!(#name: #e,));
+                }
+                if fields.len() == def.fields.len() {
+                    quote!(#path { #(#sets)* })
+                } else {
+                    quote!(#path { #(#sets)* ..::std::default::Default::default() })
+                }
+            }
+            _ => {
+                return Err(internal(&format!(
+                    "constant {value:?} does not fit type {}",
+                    self.type_name(ty)
+                )));
+            }
+        })
+    }
+
+    pub(crate) fn enumeration(&self, e: &EnumDef) -> TokenStream {
+        let doc = doc_or(&e.doc, format!("The enum `{}`.", e.name));
+        let name = ident(&naming::camel(&e.name));
+        let consts = e.values.iter().map(|v| {
+            let doc = doc_or(&v.doc, format!("`{}` = {}.", v.name, v.value));
+            let cname = ident(&naming::screaming(&v.name));
+            let value = Literal::i32_unsuffixed(v.value);
+            quote! {
+                #doc
+                pub const #cname: Self = Self(#value);
+            }
+        });
+        let all = e.values.iter().map(|v| {
+            let cname = ident(&naming::screaming(&v.name));
+            quote!(Self::#cname)
+        });
+        // Several names may share a value; the first one names it.
+        let mut seen = std::collections::BTreeSet::new();
+        let arms: Vec<TokenStream> = e
+            .values
+            .iter()
+            .filter(|v| seen.insert(v.value))
+            .map(|v| {
+                let value = Literal::i32_unsuffixed(v.value);
+                let wire = &v.name;
+                quote!(#value => ::std::option::Option::Some(#wire),)
+            })
+            .collect();
+        let wire_name = &e.name;
+        let unnamed_format = format!("{wire_name}({{}})");
+        let name_doc = format!(
+            " The IDL name of this value, or `None` for a value `{wire_name}` does not name."
+        );
+        quote! {
+            #doc
+            ///
+            /// A value received from the wire that the IDL does not name is kept as is.
+            #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+            pub struct #name(pub i32);
+
+            impl #name {
+                #(#consts)*
+
+                /// Every value the IDL names, in declaration order.
+                pub const VALUES: &[Self] = &[#(#all),*];
+
+                #[doc = #name_doc]
+                pub fn name(self) -> ::std::option::Option<&'static str> {
+                    match self.0 {
+                        #(#arms)*
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            }
+
+            impl ::std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    match self.name() {
+                        ::std::option::Option::Some(n) => f.write_str(n),
+                        ::std::option::Option::None => write!(f, #unnamed_format, self.0),
+                    }
+                }
+            }
+
+            impl ::std::convert::From<i32> for #name {
+                fn from(value: i32) -> Self {
+                    Self(value)
+                }
+            }
+
+            impl ::std::convert::From<#name> for i32 {
+                fn from(value: #name) -> Self {
+                    value.0
+                }
+            }
+
+            impl ::thrift_tower::protocol::Thrift for #name {
+                const WIRE_TYPE: ::thrift_tower::protocol::WireType = ::thrift_tower::protocol::WireType::I32;
+
+                fn read<R: ::thrift_tower::protocol::ProtocolReader>(r: &mut R) -> ::std::result::Result<Self, ::thrift_tower::ProtocolError> {
+                    r.read_i32().map(Self)
+                }
+
+                fn write<W: ::thrift_tower::protocol::ProtocolWriter>(&self, w: &mut W) -> ::std::result::Result<(), ::thrift_tower::ProtocolError> {
+                    w.write_i32(self.0)
+                }
+            }
+        }
+    }
+
+    /// The Rust type of a field as declared in the struct.
+    pub(crate) fn field_type(
+        &self,
+        owner: Option<DefRef>,
+        f: &FieldDef,
+    ) -> Result<TokenStream, EmitError> {
+        let mut ty = self.rust_type(&f.ty, false)?;
+        if self.is_recursive(owner, &f.ty) {
+            ty = quote!(::std::boxed::Box<#ty>);
+        }
+        if self.field_is_option(owner, f) {
+            ty = quote!(::std::option::Option<#ty>);
+        }
+        Ok(ty)
+    }
+
+    pub(crate) fn structure(&self, r: DefRef, s: &StructDef) -> Result<TokenStream, EmitError> {
+        if s.kind == StructKind::Union {
+            return self.union(r, s);
+        }
+        self.struct_item(Some(r), s)
+    }
+
+    /// A struct or exception; `owner` is `None` for the argument structs of functions,
+    /// which are not definitions of the program.
+    pub(crate) fn struct_item(
+        &self,
+        owner: Option<DefRef>,
+        s: &StructDef,
+    ) -> Result<TokenStream, EmitError> {
+        let kind = if s.kind == StructKind::Exception {
+            "exception"
+        } else {
+            "struct"
+        };
+        let doc = doc_or(&s.doc, format!("The {kind} `{}`.", s.name));
+        let name = ident(&naming::camel(&s.name));
+        let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
+        let ordered = match owner {
+            Some(r) => self.is_struct_ordered(r),
+            None => s.fields.iter().all(|f| self.ty_ordered(&f.ty, false)),
+        };
+        if ordered {
+            derives.extend([quote!(Eq), quote!(Hash), quote!(PartialOrd), quote!(Ord)]);
+        }
+        // A default equal to the type's own default needs no hand-written `Default`
+        // (except on an optional field, where it means `Some`).
+        let has_defaults = s.fields.iter().any(|f| {
+            f.default
+                .as_ref()
+                .is_some_and(|v| self.field_is_option(owner, f) || !is_zero(v))
+        });
+        let defaultable = match owner {
+            Some(r) => self.is_defaultable(r),
+            None => s
+                .fields
+                .iter()
+                .all(|f| self.field_is_option(None, f) || self.ty_default(&f.ty)),
+        };
+        if defaultable && !has_defaults {
+            derives.push(quote!(Default));
+        }
+        let mut fields = Vec::new();
+        for f in &s.fields {
+            let doc = doc_or(&f.doc, format!("Field {} (`{}`).", f.id, f.name));
+            let fname = ident(&naming::snake(&f.name));
+            let ty = self.field_type(owner, f)?;
+            fields.push(quote! {
+                #doc
+                pub #fname: #ty,
+            });
+        }
+        let default_impl = if defaultable && has_defaults {
+            let mut inits = Vec::new();
+            for f in &s.fields {
+                let fname = ident(&naming::snake(&f.name));
+                let value = match &f.default {
+                    Some(v) => {
+                        let mut e = self.value_expr(&f.ty, v)?;
+                        if self.is_recursive(owner, &f.ty) {
+                            e = quote!(::std::boxed::Box::new(#e));
+                        }
+                        if self.field_is_option(owner, f) {
+                            e = quote!(::std::option::Option::Some(#e));
+                        }
+                        e
+                    }
+                    None => quote!(::std::default::Default::default()),
+                };
+                inits.push(quote!(#fname: #value,));
+            }
+            quote! {
+                impl ::std::default::Default for #name {
+                    fn default() -> Self {
+                        Self { #(#inits)* }
+                    }
+                }
+            }
+        } else {
+            TokenStream::new()
+        };
+        let codec = self.struct_codec(owner, s)?;
+        let error_impl = if s.kind == StructKind::Exception {
+            let format = format!("{} {{self:?}}", s.name);
+            quote! {
+                impl ::std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        write!(f, #format)
+                    }
+                }
+
+                impl ::std::error::Error for #name {}
+            }
+        } else {
+            TokenStream::new()
+        };
+        let complex = self.allow_complex(s.fields.iter().map(|f| &f.ty));
+        Ok(quote! {
+            #doc
+            #[derive(#(#derives),*)]
+            #complex
+            pub struct #name {
+                #(#fields)*
+            }
+
+            #default_impl
+            #codec
+            #error_impl
+        })
+    }
+
+    /// `impl Thrift` for a struct or exception.
+    fn struct_codec(&self, owner: Option<DefRef>, s: &StructDef) -> Result<TokenStream, EmitError> {
+        let name = ident(&naming::camel(&s.name));
+        let wire_name = &s.name;
+        let mut locals = Vec::new();
+        let mut arms = Vec::new();
+        let mut build = Vec::new();
+        let mut writes = Vec::new();
+        for f in &s.fields {
+            let fname = ident(&naming::snake(&f.name));
+            let local =
+                quote::format_ident!("f_{}", naming::snake(&f.name).trim_start_matches("r#"));
+            let id = Literal::i16_unsuffixed(f.id);
+            let wt = self.wire_type(&f.ty);
+            let boxed = self.is_recursive(owner, &f.ty);
+            let option = self.field_is_option(owner, f);
+            let mut read = quote!(::thrift_tower::protocol::Thrift::read(r)?);
+            if boxed {
+                read = quote!(::std::boxed::Box::new(#read));
+            }
+            locals.push(quote!(let mut #local = ::std::option::Option::None;));
+            arms.push(quote!((#id, #wt) => #local = ::std::option::Option::Some(#read),));
+            let value = if option {
+                quote!(#local)
+            } else if f.requiredness == Requiredness::Required {
+                let field_wire = &f.name;
+                quote!(#local.ok_or_else(|| ::thrift_tower::protocol::missing_required_field(#wire_name, #field_wire))?)
+            } else if let Some(default) = &f.default {
+                let e = self.value_expr(&f.ty, default)?;
+                if matches!(
+                    default,
+                    Value::Bool(_) | Value::Int(_) | Value::Double(_) | Value::Enum(..)
+                ) && !matches!(
+                    self.program.resolve(&f.ty),
+                    Ty::Base(BaseType::String | BaseType::Binary)
+                ) {
+                    quote!(#local.unwrap_or(#e))
+                } else {
+                    quote!(#local.unwrap_or_else(|| #e))
+                }
+            } else {
+                quote!(#local.unwrap_or_default())
+            };
+            build.push(quote!(#fname: #value,));
+            let field_wire = &f.name;
+            let write_one = |v: TokenStream| {
+                quote! {
+                    w.write_field_begin(#field_wire, #wt, #id)?;
+                    ::thrift_tower::protocol::Thrift::write(#v, w)?;
+                    w.write_field_end()?;
+                }
+            };
+            writes.push(if option {
+                let body = write_one(quote!(v));
+                quote! {
+                    if let ::std::option::Option::Some(v) = &self.#fname {
+                        #body
+                    }
+                }
+            } else {
+                write_one(quote!(&self.#fname))
+            });
+        }
+        let field_loop = if s.fields.is_empty() {
+            quote! {
+                loop {
+                    let field = r.read_field_begin()?;
+                    if field.wire_type == ::thrift_tower::protocol::WireType::Stop {
+                        break;
+                    }
+                    r.skip(field.wire_type)?;
+                    r.read_field_end()?;
+                }
+            }
+        } else {
+            quote! {
+                loop {
+                    let field = r.read_field_begin()?;
+                    match (field.id, field.wire_type) {
+                        (_, ::thrift_tower::protocol::WireType::Stop) => break,
+                        #(#arms)*
+                        (_, other) => r.skip(other)?,
+                    }
+                    r.read_field_end()?;
+                }
+            }
+        };
+        Ok(quote! {
+            impl ::thrift_tower::protocol::Thrift for #name {
+                const WIRE_TYPE: ::thrift_tower::protocol::WireType = ::thrift_tower::protocol::WireType::Struct;
+
+                fn read<R: ::thrift_tower::protocol::ProtocolReader>(r: &mut R) -> ::std::result::Result<Self, ::thrift_tower::ProtocolError> {
+                    #(#locals)*
+                    r.read_struct_begin()?;
+                    #field_loop
+                    r.read_struct_end()?;
+                    ::std::result::Result::Ok(Self { #(#build)* })
+                }
+
+                fn write<W: ::thrift_tower::protocol::ProtocolWriter>(&self, w: &mut W) -> ::std::result::Result<(), ::thrift_tower::ProtocolError> {
+                    w.write_struct_begin(#wire_name)?;
+                    #(#writes)*
+                    w.write_field_stop()?;
+                    w.write_struct_end()
+                }
+            }
+        })
+    }
+
+    /// A union: an enum with one variant per field.
+    fn union(&self, r: DefRef, s: &StructDef) -> Result<TokenStream, EmitError> {
+        let doc = doc_or(&s.doc, format!("The union `{}`.", s.name));
+        let name = ident(&naming::camel(&s.name));
+        let wire_name = &s.name;
+        let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
+        if self.is_struct_ordered(r) {
+            derives.extend([quote!(Eq), quote!(Hash), quote!(PartialOrd), quote!(Ord)]);
+        }
+        let mut variants = Vec::new();
+        let mut arms = Vec::new();
+        let mut writes = Vec::new();
+        for f in &s.fields {
+            let doc = doc_or(&f.doc, format!("Field {} (`{}`).", f.id, f.name));
+            let variant = ident(&naming::camel(&f.name));
+            let mut ty = self.rust_type(&f.ty, false)?;
+            let boxed = self.is_recursive(Some(r), &f.ty);
+            if boxed {
+                ty = quote!(::std::boxed::Box<#ty>);
+            }
+            variants.push(quote! {
+                #doc
+                #variant(#ty),
+            });
+            let id = Literal::i16_unsuffixed(f.id);
+            let wt = self.wire_type(&f.ty);
+            let mut read = quote!(::thrift_tower::protocol::Thrift::read(r)?);
+            if boxed {
+                read = quote!(::std::boxed::Box::new(#read));
+            }
+            arms.push(quote! {
+                (#id, #wt) => {
+                    if value.is_some() {
+                        return ::std::result::Result::Err(::thrift_tower::ProtocolError::invalid(
+                            ::std::format!("union `{}` has more than one field set", #wire_name),
+                        ));
+                    }
+                    value = ::std::option::Option::Some(Self::#variant(#read));
+                }
+            });
+            let field_wire = &f.name;
+            writes.push(quote! {
+                Self::#variant(v) => {
+                    w.write_field_begin(#field_wire, #wt, #id)?;
+                    ::thrift_tower::protocol::Thrift::write(v, w)?;
+                    w.write_field_end()?;
+                }
+            });
+        }
+        if s.fields.is_empty() {
+            return Err(EmitError {
+                message: format!("union `{}` has no fields", s.name),
+            });
+        }
+        let complex = self.allow_complex(s.fields.iter().map(|f| &f.ty));
+        Ok(quote! {
+            #doc
+            #[derive(#(#derives),*)]
+            #complex
+            // The IDL decides what a union holds; boxing its larger variants would change
+            // the types users match on.
+            #[allow(clippy::large_enum_variant)]
+            pub enum #name {
+                #(#variants)*
+            }
+
+            impl ::thrift_tower::protocol::Thrift for #name {
+                const WIRE_TYPE: ::thrift_tower::protocol::WireType = ::thrift_tower::protocol::WireType::Struct;
+
+                fn read<R: ::thrift_tower::protocol::ProtocolReader>(r: &mut R) -> ::std::result::Result<Self, ::thrift_tower::ProtocolError> {
+                    let mut value = ::std::option::Option::None;
+                    r.read_struct_begin()?;
+                    loop {
+                        let field = r.read_field_begin()?;
+                        match (field.id, field.wire_type) {
+                            (_, ::thrift_tower::protocol::WireType::Stop) => break,
+                            #(#arms)*
+                            (_, other) => r.skip(other)?,
+                        }
+                        r.read_field_end()?;
+                    }
+                    r.read_struct_end()?;
+                    value.ok_or_else(|| ::thrift_tower::ProtocolError::invalid(
+                        ::std::format!("union `{}` has no field set that this side knows", #wire_name),
+                    ))
+                }
+
+                fn write<W: ::thrift_tower::protocol::ProtocolWriter>(&self, w: &mut W) -> ::std::result::Result<(), ::thrift_tower::ProtocolError> {
+                    w.write_struct_begin(#wire_name)?;
+                    match self {
+                        #(#writes)*
+                    }
+                    w.write_field_stop()?;
+                    w.write_struct_end()
+                }
+            }
+        })
+    }
+}
+
+/// Whether `v` is what `Default::default()` gives for its Rust type.
+fn is_zero(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => !b,
+        Value::Int(i) => *i == 0,
+        Value::Double(d) => d.to_bits() == 0,
+        Value::String(s) => s.is_empty(),
+        Value::List(l) => l.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        Value::Enum(_, v) => *v == 0,
+        Value::Struct(..) => false,
+    }
+}
+
+#[cold]
+fn internal(what: &str) -> EmitError {
+    EmitError {
+        message: format!("internal error: {what}"),
+    }
+}
