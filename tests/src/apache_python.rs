@@ -184,6 +184,84 @@ pub fn generate() -> Result<Vectors, String> {
     parse(&text)
 }
 
+/// Has Apache's Python library decode each `(struct, encoding, bytes)` as that ThriftTest
+/// struct and encode it again (`tests/python/reencode.py`); answers per item, in order:
+/// Python's bytes, or the error Python raised.
+pub fn python_reencode(
+    items: &[(&str, Encoding, Vec<u8>)],
+) -> Result<Vec<Result<Vec<u8>, String>>, String> {
+    use std::io::Write;
+
+    let idl = idl_dir().join("apache/ThriftTest.thrift");
+    if !idl.is_file() {
+        return Err(format!("{} not found; {SETUP_HINT}", idl.display()));
+    }
+    let out_dir = TempDir::new()?;
+    let output = Command::new("thrift")
+        .args(["--gen", "py", "-out"])
+        .arg(out_dir.path())
+        .arg(&idl)
+        .output()
+        .map_err(|e| format!("cannot run thrift: {e}; {SETUP_HINT}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "thrift --gen py failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let script = repo_root().join("tests/python/reencode.py");
+    let mut child = Command::new(PYTHON)
+        .arg("-B")
+        .arg(&script)
+        .arg(out_dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {PYTHON}: {e}; {SETUP_HINT}"))?;
+    let mut input = String::new();
+    for (name, encoding, bytes) in items {
+        input.push_str(&format!("{name} {} {}\n", encoding.key(), hex(bytes)));
+    }
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    // Write from a thread so a full pipe cannot deadlock against our read of stdout.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    writer
+        .join()
+        .map_err(|_| "writer panicked")?
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!(
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let text = String::from_utf8(output.stdout).map_err(|e| e.to_string())?;
+    let answers: Vec<Result<Vec<u8>, String>> = text
+        .lines()
+        .map(|line| match line.strip_prefix("OK ") {
+            Some(h) => unhex(h),
+            None => Err(line.to_string()),
+        })
+        .collect();
+    if answers.len() != items.len() {
+        return Err(format!(
+            "{} answered {} of {} requests",
+            script.display(),
+            answers.len(),
+            items.len()
+        ));
+    }
+    Ok(answers)
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn check_tool(command: &mut Command, what: &str) -> Result<(), String> {
     match command.output() {
         Ok(out) if out.status.success() => Ok(()),

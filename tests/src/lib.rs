@@ -7,3 +7,8 @@
 
 pub mod apache_python;
 pub mod dynamic;
+
+thrift_tower::include_idl!("thrift_test");
+thrift_tower::include_idl!("grammar");
+thrift_tower::include_idl!("shared_types");
+thrift_tower::include_idl!("forward");

@@ -17,7 +17,11 @@ fn describe(idl: &Path, out: &Path) -> Value {
         .arg(idl)
         .status()
         .unwrap_or_else(|e| panic!("cannot run `thrift` ({e}): run tests/setup-debian.sh"));
-    assert!(status.success(), "thrift --gen json {} failed", idl.display());
+    assert!(
+        status.success(),
+        "thrift --gen json {} failed",
+        idl.display()
+    );
     let text = std::fs::read_to_string(out.join("ThriftTest.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
@@ -39,7 +43,11 @@ fn contract(v: &Value) -> Value {
 #[test]
 fn our_thrift_test_idl_is_apaches_wire_contract() {
     let apache = idl_dir().join("apache/ThriftTest.thrift");
-    assert!(apache.is_file(), "{} is missing: set THRIFT_SHARED_IDL", apache.display());
+    assert!(
+        apache.is_file(),
+        "{} is missing: set THRIFT_SHARED_IDL",
+        apache.display()
+    );
     let ours = repo_root().join("tests/idl/ThriftTest.thrift");
     let tmp = std::env::temp_dir().join(format!("thrift-test-idl-{}", std::process::id()));
     let a = contract(&describe(&apache, &tmp.join("apache")));

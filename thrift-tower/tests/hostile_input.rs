@@ -297,7 +297,10 @@ fn crafted_json_input() {
     assert_eq!(kind_of::<i64>(p, b"1e5", d), InvalidData);
     assert_eq!(kind_of::<i32>(p, b"\"12\"", d), InvalidData);
     assert_eq!(kind_of::<Vec<i32>>(p, br#"["i32",2,1"#, d), Eof);
-    assert_eq!(kind_of::<BTreeMap<i32, i32>>(p, br#"["i32","i32",1,{"1"#, d), Eof);
+    assert_eq!(
+        kind_of::<BTreeMap<i32, i32>>(p, br#"["i32","i32",1,{"1"#, d),
+        Eof
+    );
     assert_eq!(kind_of::<f64>(p, b"\"Infinit\"", d), InvalidData);
     assert_eq!(kind_of::<Vec<i32>>(p, br#"["i32",2147483647,1]"#, d), Eof);
     assert_eq!(kind_of::<Vec<i32>>(p, br#"["i32",-1]"#, d), NegativeSize);
