@@ -8,7 +8,7 @@
 //!
 //! Readers decode from a complete message held in [`Bytes`]: binary values come back as
 //! slices of it, not copies. Writers append to any [`bytes::BufMut`], usually a
-//! [`BytesMut`](bytes::BytesMut) that is then frozen into the message body.
+//! [`BytesMut`] that is then frozen into the message body.
 //!
 //! Every reader enforces [`Limits`]: a declared length is checked against the bytes that
 //! remain before anything is allocated, and nesting is bounded.
