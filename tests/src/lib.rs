@@ -7,6 +7,7 @@
 
 pub mod apache_python;
 pub mod dynamic;
+pub mod thrift_test_handler;
 
 thrift_tower::include_idl!("thrift_test");
 thrift_tower::include_idl!("grammar");
