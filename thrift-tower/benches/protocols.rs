@@ -715,7 +715,7 @@ fn measuring() -> bool {
 /// with other work both sides then see the same load, which two criterion runs seconds or
 /// minutes apart do not. The ratio is the median of the per-round ratios, with the
 /// interquartile range beside it to show the noise.
-fn summary(comparisons: &mut [Comparison]) {
+fn summary(comparisons: &mut [Comparison]) -> Vec<(String, f64)> {
     const ROUNDS: usize = 21;
     const BATCH: Duration = Duration::from_millis(5);
     const TARGET: f64 = 3.0;
@@ -725,6 +725,7 @@ fn summary(comparisons: &mut [Comparison]) {
         "throughput thrift-tower / thrift-0.17: median of {ROUNDS} interleaved rounds, \
          [p25-p75], MiB/s of each"
     );
+    let mut thrift_decode_ns = Vec::new();
     for cmp in comparisons.iter_mut().filter(|c| c.ran.get()) {
         let label = cmp.group.replace('/', " ");
         let tower = match &mut cmp.tower {
@@ -758,10 +759,43 @@ fn summary(comparisons: &mut [Comparison]) {
         let mib_s = |ns: f64| cmp.bytes as f64 / ns * 1e9 / f64::from(1 << 20);
         let tower_mib = mib_s(quartiles(&mut per_iter.0)[1]);
         let thrift_mib = mib_s(quartiles(&mut per_iter.1)[1]);
+        if label.starts_with("decode") {
+            thrift_decode_ns.push((label.clone(), quartiles(&mut per_iter.1)[1]));
+        }
         let flag = if ratio < TARGET { "  < 3x" } else { "" };
         println!(
             "{label:<21} thrift-tower {ratio:5.2}x thrift-0.17  [{p25:.2}-{p75:.2}]  \
              ({tower_mib:.0} vs {thrift_mib:.0} MiB/s){flag}"
+        );
+    }
+    thrift_decode_ns
+}
+
+/// What no decoder of these types can beat: cloning the value allocates and copies every
+/// string, vector and map node that decoding must build, with no parsing at all. The thrift
+/// crate's decode time over this floor bounds the ratio any decoder into the same types can
+/// reach.
+fn decode_floor(thrift_decode_ns: &[(String, f64)]) {
+    fn floor_ns<T: Clone + 'static>(value: T) -> f64 {
+        let mut routine: Routine =
+            Box::new(move |iters: u64| timed(iters, || drop(black_box(black_box(&value).clone()))));
+        let n = calibrate(&mut routine, Duration::from_millis(5));
+        let mut samples: Vec<f64> = (0..11)
+            .map(|_| routine(n).as_secs_f64() * 1e9 / n as f64)
+            .collect();
+        quartiles(&mut samples)[1]
+    }
+    let floors = [("small", floor_ns(small())), ("large", floor_ns(large()))];
+    println!();
+    println!("decode floor: clone + drop of the value (allocation and copying only, no parsing)");
+    for (label, thrift_ns) in thrift_decode_ns {
+        let Some((_, floor)) = floors.iter().find(|(size, _)| label.ends_with(size)) else {
+            continue;
+        };
+        println!(
+            "{label:<21} floor {floor:9.0} ns, thrift-0.17 {thrift_ns:9.0} ns: \
+             no decoder into these types can exceed {:.2}x",
+            thrift_ns / floor
         );
     }
 }
@@ -806,6 +840,7 @@ fn main() {
     c.final_summary();
 
     if measuring() {
-        summary(&mut comparisons);
+        let thrift_decode_ns = summary(&mut comparisons);
+        decode_floor(&thrift_decode_ns);
     }
 }
