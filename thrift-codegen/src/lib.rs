@@ -1,18 +1,67 @@
-//! Thrift IDL to Rust: types, handler traits, tower servers and clients.
+//! Thrift IDL to Rust: types, handler traits, and servers and clients that are
+//! `tower::Service`s, for the [`thrift_tower`](https://docs.rs/thrift-tower) runtime.
 //!
-//! Work in progress: the syntax tree ([`ast`]), the parser ([`parse`]) and
-//! [`Diagnostic`]s with `file:line:col`, the offending line and a caret.
+//! # Getting started
+//!
+//! In `build.rs` (add `thrift-codegen` to `[build-dependencies]`):
+//!
+//! ```no_run
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     thrift_codegen::configure().compile(&["idl/hello.thrift"], &["idl"])?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! and in the crate, one line per IDL module (its `namespace rs`, else the file's name in
+//! `snake_case`):
+//!
+//! ```ignore
+//! thrift_tower::include_idl!("hello");
+//! use hello::{HelloService, HelloServiceClient, HelloServiceServer, SayError};
+//! ```
+//!
+//! To check generated code in instead, the `thrift-codegen` binary writes the same code as
+//! files: `thrift-codegen -o src/generated -I idl idl/hello.thrift`.
+//!
+//! # What is generated
+//!
+//! | IDL | Rust |
+//! |---|---|
+//! | `bool`, `i8`/`byte`, `i16`, `i32`, `i64`, `double` | `bool`, `i8`, `i16`, `i32`, `i64`, `f64` (`OrderedF64` as a set element or map key) |
+//! | `string`, `binary`, `uuid` | `String`, `Bytes` (shared with the received buffer), `thrift_tower::Uuid` |
+//! | `list<T>`, `set<T>`, `map<K, V>` | `Vec<T>`, `BTreeSet<T>`, `BTreeMap<K, V>` (deterministic order on the wire) |
+//! | `struct`, `exception` | a struct deriving `Debug, Clone, PartialEq` (and `Eq, Hash, Ord, Default` where they hold); exceptions also implement `std::error::Error` |
+//! | `union` | an enum with one variant per field |
+//! | `enum` | an `i32` newtype with an associated constant per value, which keeps values the IDL does not name |
+//! | `typedef`, `const` | `type` aliases; `const` items (`LazyLock` statics for containers and structs) |
+//! | `required` / `optional` / neither | `T`, checked on decode / `Option<T>` / `T`, always written, its default when absent |
+//! | `service Foo` | a `Foo` handler trait of `async` methods, `FooServer<H>` (a `tower::Service`), `FooClient<S>` (over any `tower::Service`), and a `FooError`-style error enum per method holding the declared exceptions |
+//!
+//! Names follow Rust's conventions (`testString` becomes `test_string`); the wire keeps the
+//! IDL's names. A field whose type contains its own struct without a container between is
+//! boxed (and optional: no finite value could fill it).
+//!
+//! # Errors
+//!
+//! Invalid IDL is reported as rustc reports code: the file, line and column, the line, a
+//! caret under the place, and what was expected ([`Diagnostic`]). Malformed IDL never
+//! panics.
+//!
+//! # Layout
+//!
+//! [`parse`] turns one file into an [`ast::Document`]; [`resolve`] loads includes and binds
+//! every name into a [`model::Program`]; [`emit`] writes Rust for it; [`Builder`] ties
+//! them together for build scripts and the command line.
 
 pub mod ast;
-mod diagnostic;
-pub mod parser;
-
-pub use crate::diagnostic::Diagnostic;
-pub use crate::parser::parse;
 mod build;
+mod diagnostic;
 pub mod emit;
 pub mod model;
 pub mod naming;
+pub mod parser;
 pub mod resolve;
 
 pub use crate::build::{Builder, Error, compile, configure};
+pub use crate::diagnostic::Diagnostic;
+pub use crate::parser::parse;
