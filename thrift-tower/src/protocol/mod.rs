@@ -28,6 +28,7 @@
 
 pub mod binary;
 pub mod compact;
+pub mod envelope;
 mod input;
 pub mod json;
 mod limits;

@@ -1,0 +1,204 @@
+//! Whole messages: the header, then the body that stays encoded. What transports read and
+//! write, so that a [`Request`](crate::Request) or [`Response`](crate::Response) can carry
+//! the body as `Bytes` without decoding it.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::binary::{BinaryReader, BinaryWriter};
+use super::compact::{CompactReader, CompactWriter};
+use super::json::{JsonReader, JsonWriter};
+use super::{Input, Limits, Protocol, ProtocolReader, ProtocolWriter, WireType};
+use crate::error::ProtocolError;
+use crate::message::MessageHeader;
+
+/// The protocol a message starting with `first` is in: `0x80` is a strict binary header,
+/// `0x82` compact, `[` JSON. Old (unversioned) binary headers start with a name length
+/// whose first byte is usually `0x00`; `None` for anything else.
+pub fn detect(first: u8) -> Option<Protocol> {
+    match first {
+        0x80 | 0x00 => Some(Protocol::Binary),
+        0x82 => Some(Protocol::Compact),
+        b'[' => Some(Protocol::Json),
+        _ => None,
+    }
+}
+
+/// Splits a whole message into its header and its body (the encoded struct, without the
+/// envelope; for JSON, without the closing `]`).
+pub fn read_message(
+    protocol: Protocol,
+    message: Bytes,
+    limits: Limits,
+) -> Result<(MessageHeader, Bytes), ProtocolError> {
+    let (header, start, end) = match protocol {
+        Protocol::Binary => locate(&mut BinaryReader::new(&message[..], limits), false)?,
+        Protocol::Compact => locate(&mut CompactReader::new(&message[..], limits), false)?,
+        Protocol::Json => {
+            let (header, after_header, end) =
+                locate(&mut JsonReader::new(&message[..], limits), true)?;
+            // The body starts after the ',' (and any whitespace) that follows the header.
+            let start = message[after_header..end]
+                .iter()
+                .position(|b| !matches!(b, b',' | b' ' | b'\t' | b'\r' | b'\n'))
+                .map_or(end, |i| after_header + i);
+            (header, start, end)
+        }
+    };
+    Ok((header, message.slice(start..end)))
+}
+
+/// Reads the header; with `scan`, also passes over the body to find where it ends.
+fn locate<R>(r: &mut R, scan: bool) -> Result<(MessageHeader, usize, usize), ProtocolError>
+where
+    R: ProtocolReader + Positioned,
+{
+    let header = r.read_message_begin()?;
+    let start = r.position();
+    if !scan {
+        return Ok((header, start, r.len()));
+    }
+    r.skip(WireType::Struct)?;
+    Ok((header, start, r.position()))
+}
+
+/// The length of a whole message at the start of `buf`, or `Ok(None)` when `buf` holds only
+/// part of it so far. Used to find message boundaries on unframed connections.
+pub fn message_len(
+    protocol: Protocol,
+    buf: &[u8],
+    limits: Limits,
+) -> Result<Option<usize>, ProtocolError> {
+    fn scan<R: ProtocolReader + Positioned>(r: &mut R) -> Result<usize, ProtocolError> {
+        r.read_message_begin()?;
+        r.skip(WireType::Struct)?;
+        r.read_message_end()?;
+        Ok(r.position())
+    }
+    let result = match protocol {
+        Protocol::Binary => scan(&mut BinaryReader::new(buf, limits)),
+        Protocol::Compact => scan(&mut CompactReader::new(buf, limits)),
+        Protocol::Json => scan(&mut JsonReader::new(buf, limits)),
+    };
+    match result {
+        Ok(len) => Ok(Some(len)),
+        Err(e) if e.is_eof() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Appends a whole message: `header`, then `body` (an encoded struct), then the end of the
+/// envelope.
+pub fn write_message(
+    protocol: Protocol,
+    header: &MessageHeader,
+    body: &[u8],
+    out: &mut BytesMut,
+) -> Result<(), ProtocolError> {
+    match protocol {
+        Protocol::Binary => {
+            BinaryWriter::new(&mut *out).write_message_begin(header)?;
+            out.put_slice(body);
+        }
+        Protocol::Compact => {
+            CompactWriter::new(&mut *out).write_message_begin(header)?;
+            out.put_slice(body);
+        }
+        Protocol::Json => {
+            // `[1,"name",type,seqid` then `,` body `]`, as the writer would put a struct.
+            JsonWriter::new(&mut *out).write_message_begin(header)?;
+            out.put_u8(b',');
+            out.put_slice(body);
+            out.put_u8(b']');
+        }
+    }
+    Ok(())
+}
+
+/// Readers that can say how far they have read.
+trait Positioned {
+    fn position(&self) -> usize;
+    fn len(&self) -> usize;
+}
+
+macro_rules! positioned {
+    ($($reader:ident),*) => {$(
+        impl<I: Input> Positioned for $reader<I> {
+            fn position(&self) -> usize {
+                $reader::position(self)
+            }
+            fn len(&self) -> usize {
+                $reader::position(self) + $reader::remaining(self)
+            }
+        }
+    )*};
+}
+
+positioned!(BinaryReader, CompactReader, JsonReader);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::MessageType;
+    use crate::protocol::Thrift;
+
+    fn whole(protocol: Protocol, header: &MessageHeader, args: &Vec<i32>) -> BytesMut {
+        // The reference: a message written by one writer from start to end, with the list
+        // as the body struct's field 1.
+        struct Args<'a>(&'a Vec<i32>);
+        impl Args<'_> {
+            fn put<W: ProtocolWriter>(&self, w: &mut W, header: &MessageHeader) {
+                w.write_message_begin(header).unwrap();
+                w.write_struct_begin("args").unwrap();
+                w.write_field_begin("l", WireType::List, 1).unwrap();
+                self.0.write(w).unwrap();
+                w.write_field_end().unwrap();
+                w.write_field_stop().unwrap();
+                w.write_struct_end().unwrap();
+                w.write_message_end().unwrap();
+            }
+        }
+        let mut buf = BytesMut::new();
+        match protocol {
+            Protocol::Binary => Args(args).put(&mut BinaryWriter::new(&mut buf), header),
+            Protocol::Compact => Args(args).put(&mut CompactWriter::new(&mut buf), header),
+            Protocol::Json => Args(args).put(&mut JsonWriter::new(&mut buf), header),
+        }
+        buf
+    }
+
+    #[test]
+    fn split_and_join_match_one_writer() {
+        let header = MessageHeader::new("sum", MessageType::Call, -7);
+        for protocol in [Protocol::Binary, Protocol::Compact, Protocol::Json] {
+            let full = whole(protocol, &header, &vec![1, -2, 3]).freeze();
+            assert_eq!(detect(full[0]), Some(protocol));
+            let (h, body) = read_message(protocol, full.clone(), Limits::default()).unwrap();
+            assert_eq!(h, header);
+            let mut again = BytesMut::new();
+            write_message(protocol, &h, &body, &mut again).unwrap();
+            assert_eq!(again.freeze(), full, "{protocol}");
+            assert_eq!(message_len(protocol, &full, Limits::default()).unwrap(), Some(full.len()));
+            for cut in 0..full.len() {
+                assert_eq!(
+                    message_len(protocol, &full[..cut], Limits::default()).unwrap(),
+                    None,
+                    "{protocol} cut at {cut}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn old_binary_headers_are_found_too() {
+        let header = MessageHeader::new("ping", MessageType::Call, 1);
+        let mut buf = BytesMut::new();
+        let mut w = BinaryWriter::new(&mut buf).strict(false);
+        w.write_message_begin(&header).unwrap();
+        w.write_field_stop().unwrap();
+        let message = buf.freeze();
+        assert_eq!(detect(message[0]), Some(Protocol::Binary));
+        let (h, body) = read_message(Protocol::Binary, message.clone(), Limits::default()).unwrap();
+        assert_eq!(h, header);
+        assert_eq!(&body[..], b"\x00");
+    }
+}
