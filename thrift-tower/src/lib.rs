@@ -33,6 +33,7 @@ pub mod codegen;
 pub mod error;
 pub mod message;
 pub mod protocol;
+pub mod transport;
 pub mod types;
 
 mod bytestr;
