@@ -153,7 +153,13 @@ fn empty_struct(protocol: Protocol) -> bytes::Bytes {
     })
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
+impl<F> CatchUnwind<F> {
+    pub(crate) fn new(future: F) -> Self {
+        CatchUnwind { future }
+    }
+}
+
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> &str {
     if let Some(s) = panic.downcast_ref::<&'static str>() {
         s
     } else if let Some(s) = panic.downcast_ref::<String>() {
@@ -165,7 +171,7 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
 
 pin_project_lite::pin_project! {
     /// Runs a future, catching a panic in it.
-    struct CatchUnwind<F> {
+    pub(crate) struct CatchUnwind<F> {
         #[pin]
         future: F,
     }

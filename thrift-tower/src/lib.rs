@@ -33,6 +33,7 @@ pub mod codegen;
 pub mod error;
 pub mod message;
 pub mod protocol;
+pub mod server;
 pub mod transport;
 pub mod types;
 
@@ -45,6 +46,7 @@ pub use crate::error::{
     ProtocolErrorKind,
 };
 pub use crate::message::{MessageHeader, MessageType, Request, Response};
+pub use crate::server::Server;
 pub use crate::types::{OrderedF64, Uuid};
 
 /// The `bytes` crate, whose [`Bytes`](bytes::Bytes) holds `binary` values in generated code.

@@ -1,0 +1,208 @@
+//! One connection: read messages, call the service for each (concurrently, up to a limit),
+//! write each reply when it is ready, matched to its call by the sequence id it carries.
+
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, sleep_until};
+use tokio_util::codec::{Decoder, Encoder};
+use tower_service::Service;
+use tracing::{Instrument, debug, debug_span, warn};
+
+use super::Config;
+use crate::codegen::{CatchUnwind, exception_reply, panic_message};
+use crate::error::{ApplicationException, ApplicationExceptionKind, BoxError, Error};
+use crate::message::{MessageHeader, MessageType, Request, Response};
+use crate::protocol::Protocol;
+use crate::transport::{Envelope, MessageCodec};
+
+/// The address of the peer that sent a request, in the request's extensions (for TCP
+/// connections).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// What a finished call leaves: the call's header, and the reply to send (none for oneway).
+type Finished = (MessageHeader, Protocol, Option<Response>);
+
+pub(crate) async fn serve_connection<IO, S>(
+    io: IO,
+    service: S,
+    config: Arc<Config>,
+    peer: Option<SocketAddr>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    IO: AsyncRead + AsyncWrite + Send + 'static,
+    S: Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+{
+    let (mut rd, mut wr) = tokio::io::split(io);
+    let mut codec = MessageCodec::new(config.framing, config.protocol, config.limits);
+    let mut rbuf = BytesMut::with_capacity(8 * 1024);
+    let mut wbuf = BytesMut::with_capacity(8 * 1024);
+    let mut calls: JoinSet<Finished> = JoinSet::new();
+    let mut reading = true;
+    let mut last_read = Instant::now();
+    let mut last_activity = Instant::now();
+
+    loop {
+        // Start every call that has fully arrived, up to the in-flight limit.
+        while reading && calls.len() < config.max_in_flight {
+            match codec.decode(&mut rbuf) {
+                Ok(Some(envelope)) => {
+                    start_call(&mut calls, &service, envelope, &config, peer);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    // The stream cannot be resynchronised: finish what is running, then close.
+                    warn!(error = %e, "closing connection: undecodable input");
+                    reading = false;
+                }
+            }
+        }
+        if !reading && calls.is_empty() {
+            break;
+        }
+        // A partly received message must complete within the read timeout; a connection
+        // with nothing to do may idle for the idle timeout.
+        let deadline = if !rbuf.is_empty() {
+            config.read_timeout.map(|t| last_read + t)
+        } else if calls.is_empty() {
+            config.idle_timeout.map(|t| last_activity + t)
+        } else {
+            None
+        };
+        tokio::select! {
+            Some(done) = calls.join_next(), if !calls.is_empty() => {
+                last_activity = Instant::now();
+                let (header, protocol, reply) = match done {
+                    Ok(finished) => finished,
+                    // Calls catch panics; a task is only lost if the runtime shuts down.
+                    Err(e) => {
+                        debug!(error = %e, "call task ended without a result");
+                        continue;
+                    }
+                };
+                let Some(reply) = reply else { continue };
+                let envelope = Envelope {
+                    header: reply.header().clone(),
+                    protocol: reply.protocol(),
+                    body: reply.body().clone(),
+                };
+                if let Err(e) = codec.encode(envelope, &mut wbuf) {
+                    warn!(error = %e, method = %header.name, "cannot encode a reply");
+                    let error = ApplicationException::new(ApplicationExceptionKind::InternalError, e.to_string());
+                    let fallback = exception_reply(&header, protocol, &error);
+                    wbuf.clear();
+                    let envelope = Envelope { header: fallback.header().clone(), protocol, body: fallback.body().clone() };
+                    if codec.encode(envelope, &mut wbuf).is_err() {
+                        break;
+                    }
+                }
+                // One write per reply (TCP_NODELAY is on, so it leaves at once).
+                if let Err(e) = wr.write_all(&wbuf).await {
+                    debug!(error = %e, "closing connection: write failed");
+                    break;
+                }
+                wbuf.clear();
+            }
+            read = rd.read_buf(&mut rbuf), if reading && calls.len() < config.max_in_flight => {
+                match read {
+                    Ok(0) => {
+                        if !rbuf.is_empty() {
+                            debug!(bytes = rbuf.len(), "peer closed in the middle of a message");
+                        }
+                        reading = false;
+                    }
+                    Ok(_) => {
+                        last_read = Instant::now();
+                        last_activity = last_read;
+                    }
+                    Err(e) => {
+                        debug!(error = %e, "closing connection: read failed");
+                        reading = false;
+                    }
+                }
+            }
+            _ = shutdown.changed(), if reading => {
+                // Graceful shutdown: no new calls; the ones running finish.
+                reading = false;
+            }
+            _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if reading && deadline.is_some() => {
+                debug!(partial = !rbuf.is_empty(), "closing connection: timed out");
+                reading = false;
+            }
+        }
+    }
+    let _ = wr.shutdown().await;
+}
+
+fn start_call<S>(
+    calls: &mut JoinSet<Finished>,
+    service: &S,
+    envelope: Envelope,
+    config: &Config,
+    peer: Option<SocketAddr>,
+) where
+    S: Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+{
+    let Envelope {
+        header,
+        protocol,
+        body,
+    } = envelope;
+    let oneway = header.message_type == MessageType::Oneway;
+    let span = debug_span!("call", method = %header.name, seqid = header.seqid, peer = ?peer);
+    let mut request = Request::new(header.clone(), protocol, body);
+    request.extensions_mut().insert(config.limits);
+    if let Some(addr) = peer {
+        request.extensions_mut().insert(PeerAddr(addr));
+    }
+    // "Clone, then call": the clone is made ready and called.
+    let mut service = service.clone();
+    let call = async move {
+        poll_fn(|cx| service.poll_ready(cx)).await?;
+        service.call(request).await
+    };
+    calls.spawn(
+        async move {
+            let outcome = CatchUnwind::new(call).await;
+            if oneway {
+                return (header, protocol, None);
+            }
+            let reply = match outcome {
+                Ok(Ok(response)) if response.is_oneway() => None,
+                Ok(Ok(response)) => Some(response),
+                Ok(Err(e)) => {
+                    let error = Error::from_service(e);
+                    debug!(error = %error, "call failed in a layer");
+                    Some(exception_reply(
+                        &header,
+                        protocol,
+                        &error.to_application_exception(),
+                    ))
+                }
+                Err(panic) => {
+                    let error = ApplicationException::new(
+                        ApplicationExceptionKind::InternalError,
+                        format!(
+                            "the call of `{}` panicked: {}",
+                            header.name,
+                            panic_message(&*panic)
+                        ),
+                    );
+                    Some(exception_reply(&header, protocol, &error))
+                }
+            };
+            (header, protocol, reply)
+        }
+        .instrument(span),
+    );
+}

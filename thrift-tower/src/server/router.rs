@@ -1,0 +1,135 @@
+//! [`Routes`]: one or several generated services behind one `tower::Service`, routed by
+//! method name the way Apache's `TMultiplexedProcessor` routes.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tower_service::Service;
+
+use crate::codegen::{BoxFuture, NamedService, unknown_method};
+use crate::message::{Request, Response};
+
+/// A service of any type, behind a box: the router holds services of different types.
+/// Dynamic dispatch here costs one indirect call per request, next to a network round
+/// trip; it is what lets one server hold several generated services.
+type BoxedService =
+    Box<dyn CloneService<Future = BoxFuture<Result<Response, Infallible>>> + Send + Sync>;
+
+trait CloneService {
+    type Future;
+    fn call(&mut self, request: Request) -> Self::Future;
+    fn clone_box(&self) -> BoxedService;
+}
+
+impl<S> CloneService for S
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+{
+    type Future = BoxFuture<Result<Response, Infallible>>;
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        Box::pin(Service::call(self, request))
+    }
+
+    fn clone_box(&self) -> BoxedService {
+        Box::new(self.clone())
+    }
+}
+
+/// Routes calls to services by name.
+///
+/// `Service:method` (Apache's `TMultiplexedProtocol`) goes to the service registered under
+/// `Service`, which sees and answers the plain `method`, as Apache's multiplexed servers
+/// do. A plain `method` goes to the first service added, so a server with one service
+/// answers ordinary clients and multiplexed ones alike.
+pub struct Routes {
+    services: Arc<HashMap<&'static str, usize>>,
+    ordered: Vec<(&'static str, BoxedService)>,
+}
+
+impl Routes {
+    pub(crate) fn new() -> Self {
+        Routes {
+            services: Arc::new(HashMap::new()),
+            ordered: Vec::new(),
+        }
+    }
+
+    /// Adds a generated server (its [`NamedService::NAME`] is its routing name).
+    pub(crate) fn add<S>(mut self, service: S) -> Self
+    where
+        S: NamedService
+            + Service<Request, Response = Response, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let index = self.ordered.len();
+        Arc::make_mut(&mut self.services).insert(S::NAME, index);
+        self.ordered.push((S::NAME, Box::new(service)));
+        self
+    }
+
+    /// The names of the services, in the order they were added.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.ordered.iter().map(|(name, _)| *name)
+    }
+}
+
+impl Clone for Routes {
+    fn clone(&self) -> Self {
+        Routes {
+            services: Arc::clone(&self.services),
+            ordered: self
+                .ordered
+                .iter()
+                .map(|(n, s)| (*n, s.clone_box()))
+                .collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes")
+            .field("services", &self.names().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Service<Request> for Routes {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Generated servers are always ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let name = request.method();
+        let target = match name.split_once(':') {
+            Some((service, method)) => self.services.get(service).map(|&i| (i, method.len())),
+            None => Some((0, name.len())),
+        };
+        let Some((index, method_len)) = target.filter(|(i, _)| *i < self.ordered.len()) else {
+            let known: Vec<&str> = self.names().collect();
+            let response = unknown_method(&request, &known.join(", "));
+            return Box::pin(std::future::ready(Ok(response)));
+        };
+        if method_len != request.method().len() {
+            // Strip `Service:`; the name shares the received buffer, so this copies nothing.
+            let header = request.header_mut();
+            let full = header.name.as_bytes().clone();
+            let plain = full.slice(full.len() - method_len..);
+            header.name = crate::ByteStr::from_utf8(plain).unwrap_or_default();
+        }
+        self.ordered[index].1.call(request)
+    }
+}
