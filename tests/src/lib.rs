@@ -6,6 +6,7 @@
 //!   Debian's `thrift` compiler and `python3-thrift` (see `tests/setup-debian.sh`).
 
 pub mod apache_python;
+pub mod cross;
 pub mod dynamic;
 pub mod thrift_test_handler;
 

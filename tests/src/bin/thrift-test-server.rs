@@ -1,0 +1,86 @@
+//! The ThriftTest server of Apache's cross-test suite:
+//! `thrift-test-server --port N --protocol binary|compact|json|multi|multic|multij
+//! --transport buffered|framed|http [--domain-socket PATH]`.
+//!
+//! It prints one line when it is listening, then serves until killed. `multi*` protocols
+//! register ThriftTest as `ThriftTest` and a second service as `SecondService`, as Apache's
+//! servers do, so multiplexed clients can call both.
+
+use std::process::ExitCode;
+
+use tests::cross::{Options, Transport};
+use tests::thrift_test::{SecondServiceServer, ThriftTestServer};
+use tests::thrift_test_handler::ThriftTestHandler;
+use thrift_tower::Server;
+use thrift_tower::transport::Framing;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("thrift-test-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let framing = match options.transport {
+        Transport::Buffered => Framing::Buffered,
+        Transport::Framed => Framing::Framed,
+        Transport::Http => {
+            eprintln!("thrift-test-server: the http transport is not available yet");
+            return ExitCode::from(2);
+        }
+    };
+    let server = Server::builder()
+        .framing(framing)
+        .protocol(options.protocol);
+    let router = server.add_service(ThriftTestServer::new(ThriftTestHandler));
+    let router = if options.multiplexed {
+        router.add_service(SecondServiceServer::new(ThriftTestHandler))
+    } else {
+        router
+    };
+    let result = match &options.domain_socket {
+        #[cfg(unix)]
+        Some(path) => {
+            let _ = std::fs::remove_file(path);
+            println!(
+                "thrift-test-server listening on {path} ({})",
+                options.describe()
+            );
+            router.serve_unix(path, std::future::pending()).await
+        }
+        #[cfg(not(unix))]
+        Some(_) => {
+            eprintln!("thrift-test-server: domain sockets need a Unix system");
+            return ExitCode::from(2);
+        }
+        None => {
+            let listener = match tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!(
+                        "thrift-test-server: cannot listen on port {}: {e}",
+                        options.port
+                    );
+                    return ExitCode::FAILURE;
+                }
+            };
+            println!(
+                "thrift-test-server listening on port {} ({})",
+                options.port,
+                options.describe()
+            );
+            router
+                .serve_with_listener(listener, std::future::pending())
+                .await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("thrift-test-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
