@@ -5,31 +5,16 @@
 //! ```text
 //! cargo run -p examples --example hello_server
 //! ```
-
-use examples::hello::{HelloService, HelloServiceServer, SayError};
-
-struct Hello;
-
-impl HelloService for Hello {
-    async fn say(&self, msg: String) -> Result<String, SayError> {
-        let reply = format!("Received: {msg}");
-        println!("{reply}");
-        Ok(reply)
-    }
-}
+//!
+//! `HELLO_ADDR` changes the address.
 
 #[tokio::main]
 async fn main() -> Result<(), thrift_tower::Error> {
     let addr = std::env::var("HELLO_ADDR").unwrap_or_else(|_| "127.0.0.1:9090".into());
-    let addr = addr.parse().map_err(|e| {
-        thrift_tower::Error::from(std::io::Error::other(format!("HELLO_ADDR {addr}: {e}")))
-    })?;
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!("hello_server listening on {addr}");
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    println!("hello_server listening on {addr}");
-    thrift_tower::Server::builder()
-        .add_service(HelloServiceServer::new(Hello))
-        .serve_with_shutdown(addr, shutdown)
-        .await
+    examples::serve_hello(listener, shutdown).await
 }

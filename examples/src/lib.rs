@@ -1,3 +1,29 @@
-//! Code the examples share: the Rust generated from `idl/hello.thrift`.
+//! Code the examples share, so tests can run exactly what the examples run: the Rust
+//! generated from `idl/hello.thrift`, and the hello service's handler.
 
 thrift_tower::include_idl!("hello");
+
+use hello::{HelloService, SayError};
+
+/// The hello service: answers `"Received: " + msg` and prints that line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hello;
+
+impl HelloService for Hello {
+    async fn say(&self, msg: String) -> Result<String, SayError> {
+        let reply = format!("Received: {msg}");
+        println!("{reply}");
+        Ok(reply)
+    }
+}
+
+/// Serves [`Hello`] on `listener` until `shutdown` completes: what `hello_server` runs.
+pub async fn serve_hello(
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), thrift_tower::Error> {
+    thrift_tower::Server::builder()
+        .add_service(hello::HelloServiceServer::new(Hello))
+        .serve_with_listener(listener, shutdown)
+        .await
+}
