@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 use crate::protocol::{FieldHeader, ProtocolReader, ProtocolWriter, Thrift, WireType};
 
@@ -324,6 +325,18 @@ enum ErrorInner {
     Protocol(ProtocolError),
     Application(ApplicationException),
     Io(std::io::Error),
+    /// Connecting to `target` failed: nothing was sent.
+    Connect {
+        target: String,
+        source: std::io::Error,
+    },
+    /// A call's deadline passed before its reply came.
+    Timeout {
+        method: String,
+        after: Duration,
+    },
+    /// A configuration or request that cannot work, whatever the peer does.
+    Config(Cow<'static, str>),
     /// An error of a tower layer or service (a timeout, a load shed...).
     Service(BoxError),
 }
@@ -386,9 +399,38 @@ impl Error {
         matches!(*self.inner, ErrorInner::Application(_))
     }
 
-    /// Reading from or writing to the connection failed.
+    /// The transport failed: connecting, reading from or writing to the connection. See
+    /// [`is_connect`](Error::is_connect) for the failures that happen before anything is
+    /// sent.
     pub fn is_io(&self) -> bool {
-        matches!(*self.inner, ErrorInner::Io(_))
+        matches!(*self.inner, ErrorInner::Io(_) | ErrorInner::Connect { .. })
+    }
+
+    /// The connection could not be made (the address did not resolve, the peer refused,
+    /// the connect timeout passed): the call was not sent, so retrying it is safe.
+    pub fn is_connect(&self) -> bool {
+        matches!(*self.inner, ErrorInner::Connect { .. })
+    }
+
+    /// A deadline passed: a call's timeout, the connect timeout, or an I/O operation that
+    /// the operating system timed out. (The error of tower's `TimeoutLayer` is a
+    /// [service error](Error::is_service) instead: its source is tower's `Elapsed`.)
+    pub fn is_timeout(&self) -> bool {
+        match &*self.inner {
+            ErrorInner::Timeout { .. } => true,
+            ErrorInner::Io(e) | ErrorInner::Connect { source: e, .. } => {
+                e.kind() == std::io::ErrorKind::TimedOut
+            }
+            _ => false,
+        }
+    }
+
+    /// The configuration or the request cannot work, whatever the peer does: an address
+    /// that is not `host:port`, [`Framing::Auto`](crate::transport::Framing::Auto) on a
+    /// client, a request encoded with another protocol than its channel's. Retrying does
+    /// not help.
+    pub fn is_config(&self) -> bool {
+        matches!(*self.inner, ErrorInner::Config(_))
     }
 
     /// The `TApplicationException` the peer sent, if that is what this is.
@@ -404,6 +446,64 @@ impl Error {
         match &*self.inner {
             ErrorInner::Protocol(e) => Some(e),
             _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// Connecting to `target` failed with `source`.
+    pub(crate) fn connect(target: impl Into<String>, source: std::io::Error) -> Self {
+        Error {
+            inner: Box::new(ErrorInner::Connect {
+                target: target.into(),
+                source,
+            }),
+        }
+    }
+
+    /// The call to `method` had no reply `after` its timeout.
+    pub(crate) fn timeout(method: impl Into<String>, after: Duration) -> Self {
+        Error {
+            inner: Box::new(ErrorInner::Timeout {
+                method: method.into(),
+                after,
+            }),
+        }
+    }
+
+    /// A configuration or request that cannot work.
+    pub(crate) fn config(message: impl Into<Cow<'static, str>>) -> Self {
+        Error {
+            inner: Box::new(ErrorInner::Config(message.into())),
+        }
+    }
+
+    /// The same error again, for each of several callers that failed for one reason
+    /// (a broken connection fails every call on it). Neither `io::Error` nor a boxed
+    /// error can be cloned: those keep their kind and message, and lose their source.
+    pub(crate) fn replicate(&self) -> Self {
+        fn io(e: &std::io::Error) -> std::io::Error {
+            std::io::Error::new(e.kind(), e.to_string())
+        }
+        let inner = match &*self.inner {
+            ErrorInner::Protocol(e) => {
+                ErrorInner::Protocol(ProtocolError::new(e.kind(), e.message().to_owned()))
+            }
+            ErrorInner::Application(e) => ErrorInner::Application(e.clone()),
+            ErrorInner::Io(e) => ErrorInner::Io(io(e)),
+            ErrorInner::Connect { target, source } => ErrorInner::Connect {
+                target: target.clone(),
+                source: io(source),
+            },
+            ErrorInner::Timeout { method, after } => ErrorInner::Timeout {
+                method: method.clone(),
+                after: *after,
+            },
+            ErrorInner::Config(message) => ErrorInner::Config(message.clone()),
+            ErrorInner::Service(e) => ErrorInner::Service(e.to_string().into()),
+        };
+        Error {
+            inner: Box::new(inner),
         }
     }
 }
@@ -438,6 +538,17 @@ impl fmt::Debug for Error {
             ErrorInner::Protocol(e) => f.debug_tuple("Error::Protocol").field(e).finish(),
             ErrorInner::Application(e) => f.debug_tuple("Error::Application").field(e).finish(),
             ErrorInner::Io(e) => f.debug_tuple("Error::Io").field(e).finish(),
+            ErrorInner::Connect { target, source } => f
+                .debug_struct("Error::Connect")
+                .field("target", target)
+                .field("source", source)
+                .finish(),
+            ErrorInner::Timeout { method, after } => f
+                .debug_struct("Error::Timeout")
+                .field("method", method)
+                .field("after", after)
+                .finish(),
+            ErrorInner::Config(e) => f.debug_tuple("Error::Config").field(e).finish(),
             ErrorInner::Service(e) => f.debug_tuple("Error::Service").field(e).finish(),
         }
     }
@@ -449,6 +560,16 @@ impl fmt::Display for Error {
             ErrorInner::Protocol(e) => write!(f, "thrift protocol error: {e}"),
             ErrorInner::Application(e) => write!(f, "thrift application exception: {e}"),
             ErrorInner::Io(e) => write!(f, "thrift transport error: {e}"),
+            ErrorInner::Connect { target, source } => {
+                write!(
+                    f,
+                    "thrift transport error: cannot connect to {target}: {source}"
+                )
+            }
+            ErrorInner::Timeout { method, after } => {
+                write!(f, "thrift call `{method}` timed out after {after:?}")
+            }
+            ErrorInner::Config(e) => write!(f, "thrift configuration error: {e}"),
             ErrorInner::Service(e) => write!(f, "{e}"),
         }
     }
@@ -460,6 +581,8 @@ impl std::error::Error for Error {
             ErrorInner::Protocol(e) => Some(e),
             ErrorInner::Application(e) => Some(e),
             ErrorInner::Io(e) => Some(e),
+            ErrorInner::Connect { source, .. } => Some(source),
+            ErrorInner::Timeout { .. } | ErrorInner::Config(_) => None,
             ErrorInner::Service(e) => Some(&**e),
         }
     }

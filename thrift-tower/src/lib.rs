@@ -29,6 +29,7 @@
 //!
 //! [tower]: https://docs.rs/tower
 
+pub mod client;
 pub mod codegen;
 pub mod error;
 pub mod message;
@@ -40,6 +41,7 @@ pub mod types;
 mod bytestr;
 
 pub use crate::bytestr::ByteStr;
+pub use crate::client::{Channel, Endpoint};
 pub use crate::codegen::NamedService;
 pub use crate::error::{
     ApplicationException, ApplicationExceptionKind, BoxError, Error, ProtocolError,

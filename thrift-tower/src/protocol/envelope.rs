@@ -177,7 +177,10 @@ mod tests {
             let mut again = BytesMut::new();
             write_message(protocol, &h, &body, &mut again).unwrap();
             assert_eq!(again.freeze(), full, "{protocol}");
-            assert_eq!(message_len(protocol, &full, Limits::default()).unwrap(), Some(full.len()));
+            assert_eq!(
+                message_len(protocol, &full, Limits::default()).unwrap(),
+                Some(full.len())
+            );
             for cut in 0..full.len() {
                 assert_eq!(
                     message_len(protocol, &full[..cut], Limits::default()).unwrap(),

@@ -1,0 +1,233 @@
+//! [`Channel`]: the `tower::Service` in front of a connection's task.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::time::Sleep;
+use tokio_util::sync::PollSemaphore;
+use tower_service::Service;
+
+use super::Endpoint;
+use super::connection::{self, Call, Reply};
+use super::endpoint::Io;
+use crate::ByteStr;
+use crate::error::Error;
+use crate::message::{Request, Response};
+use crate::protocol::Protocol;
+
+/// One connection to a Thrift server, as a `tower::Service<Request, Response = Response>`:
+/// what a generated client calls through.
+///
+/// Made by an [`Endpoint`]. Clones share the connection, and many calls are in flight on
+/// it at once; see [the module docs](crate::client) for how calls are numbered, how
+/// back-pressure works and what happens when the connection breaks.
+///
+/// A request must be encoded with the channel's [`protocol`](Channel::protocol), and its
+/// sequence id is the channel's to choose: the response carries the request's back, but
+/// on the wire each call has a number of the channel's.
+pub struct Channel {
+    calls: mpsc::UnboundedSender<Call>,
+    slots: PollSemaphore,
+    /// The slot `poll_ready` reserved for the next call.
+    slot: Option<OwnedSemaphorePermit>,
+    endpoint: Arc<Endpoint>,
+}
+
+impl Channel {
+    /// A channel whose task starts on `io`, or connects on the first call.
+    pub(super) fn spawn(endpoint: Endpoint, io: Option<Io>) -> Channel {
+        let endpoint = Arc::new(endpoint);
+        let (calls, queue) = mpsc::unbounded_channel();
+        // The queue needs no bound of its own: a call enters it only with a slot.
+        let slots = PollSemaphore::new(Arc::new(Semaphore::new(endpoint.max_in_flight)));
+        tokio::spawn(connection::run(endpoint.clone(), queue, io));
+        Channel {
+            calls,
+            slots,
+            slot: None,
+            endpoint,
+        }
+    }
+
+    /// The protocol requests must be encoded with: the endpoint's.
+    pub fn protocol(&self) -> Protocol {
+        self.endpoint.protocol
+    }
+
+    fn stopped() -> Error {
+        Error::from(io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "the channel's connection task has stopped (was its Tokio runtime shut down?)",
+        ))
+    }
+}
+
+impl Clone for Channel {
+    /// Another handle on the same connection, with no slot reserved yet.
+    fn clone(&self) -> Self {
+        Channel {
+            calls: self.calls.clone(),
+            slots: self.slots.clone(),
+            slot: None,
+            endpoint: self.endpoint.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Channel")
+            .field("target", &format_args!("{}", self.endpoint.target))
+            .field("protocol", &self.endpoint.protocol)
+            .field("framing", &self.endpoint.framing)
+            .field("ready", &self.slot.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service<Request> for Channel {
+    type Response = Response;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    /// Ready when a slot for one more call is reserved (see
+    /// [`Endpoint::max_in_flight`]); fails only if the connection task has stopped.
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.calls.is_closed() {
+            return Poll::Ready(Err(Self::stopped()));
+        }
+        if self.slot.is_none() {
+            // The semaphore is never closed: `None` cannot happen, but would mean stopped.
+            match ready!(self.slots.poll_acquire(cx)) {
+                Some(slot) => self.slot = Some(slot),
+                None => return Poll::Ready(Err(Self::stopped())),
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Sends `request`.
+    ///
+    /// # Panics
+    ///
+    /// If [`poll_ready`](Service::poll_ready) did not return `Ready(Ok(()))` since the
+    /// last call, as tower's contract allows.
+    fn call(&mut self, request: Request) -> ResponseFuture {
+        let slot = self
+            .slot
+            .take()
+            .expect("Channel::call without a reserved slot: poll_ready must be Ready first");
+        let protocol = self.endpoint.protocol;
+        if request.protocol() != protocol {
+            return ResponseFuture::failed(Error::config(format!(
+                "the call to `{}` is encoded with the {} protocol, but the channel to {} \
+                 speaks {protocol}: give the client and the endpoint the same protocol",
+                request.method(),
+                request.protocol(),
+                self.endpoint.target,
+            )));
+        }
+        let (header, _, body, _) = request.into_parts();
+        let (reply, replied) = oneshot::channel();
+        let timeout = self
+            .endpoint
+            .timeout
+            .map(|after| (header.name.clone(), after));
+        if self
+            .calls
+            .send(Call {
+                header,
+                body,
+                reply,
+            })
+            .is_err()
+        {
+            return ResponseFuture::failed(Self::stopped());
+        }
+        ResponseFuture {
+            state: State::Waiting {
+                replied,
+                _slot: slot,
+            },
+            deadline: timeout
+                .as_ref()
+                .map(|(_, after)| tokio::time::sleep(*after)),
+            timeout,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer to a call on a [`Channel`]: the reply, or the error that prevented it.
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ResponseFuture {
+        state: State,
+        // The call's method and timeout, for the error, if the endpoint has a timeout.
+        timeout: Option<(ByteStr, Duration)>,
+        #[pin]
+        deadline: Option<Sleep>,
+    }
+}
+
+#[derive(Debug)]
+enum State {
+    /// Sent to the connection task. The slot is released when the call completes or
+    /// is dropped.
+    Waiting {
+        replied: oneshot::Receiver<Reply>,
+        _slot: OwnedSemaphorePermit,
+    },
+    /// Failed before it was sent.
+    Failed(Option<Error>),
+    Done,
+}
+
+impl ResponseFuture {
+    fn failed(error: Error) -> Self {
+        ResponseFuture {
+            state: State::Failed(Some(error)),
+            timeout: None,
+            deadline: None,
+        }
+    }
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<Response, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let outcome = match this.state {
+            State::Waiting { replied, .. } => match Pin::new(replied).poll(cx) {
+                Poll::Ready(Ok(reply)) => reply,
+                // The task answers every call it takes, unless it is gone.
+                Poll::Ready(Err(_)) => Err(Channel::stopped()),
+                Poll::Pending => {
+                    let expired = this
+                        .deadline
+                        .as_pin_mut()
+                        .is_some_and(|deadline| deadline.poll(cx).is_ready());
+                    match this.timeout {
+                        Some((method, after)) if expired => Err(Error::timeout(&**method, *after)),
+                        _ => return Poll::Pending,
+                    }
+                }
+            },
+            State::Failed(error) => match error.take() {
+                Some(error) => Err(error),
+                None => panic!("ResponseFuture polled after completion"),
+            },
+            State::Done => panic!("ResponseFuture polled after completion"),
+        };
+        // Releases the slot now, not when the future is dropped.
+        *this.state = State::Done;
+        Poll::Ready(outcome)
+    }
+}

@@ -1,0 +1,71 @@
+//! The client side: an [`Endpoint`] says where and how to connect, a [`Channel`] is the
+//! connection, as a `tower::Service<Request, Response = Response>`.
+//!
+//! # The model
+//!
+//! A `Channel` is one connection (TCP, or a Unix domain socket), owned by a background
+//! task that the channel spawns. Every clone of a channel sends through that one task, so
+//! cloning is cheap and clones share the connection:
+//!
+//! ```text
+//!  Channel (clone) --.                      .--> write: one buffer per batch of calls
+//!  Channel (clone) ---+-- calls -> task ---+
+//!  Channel (clone) --'     ^                '<-- read: each reply completes its caller
+//!                          | seqid -> caller
+//! ```
+//!
+//! - **Pipelining.** Many calls are in flight on the connection at once. The channel numbers
+//!   them itself: it overwrites each request's sequence id (generated clients leave it 0)
+//!   with one of its own, matches each reply to its call by that id, whatever the order the
+//!   server answers in, and gives the caller back the sequence id it sent. A reply that no
+//!   call is waiting for is logged (`tracing` warning) and dropped.
+//! - **Back-pressure.** At most [`max_in_flight`](Endpoint::max_in_flight) calls wait for
+//!   an answer at once. [`poll_ready`](tower_service::Service::poll_ready) reserves a slot
+//!   for the next call, and is not ready while none is free: "clone, then call" works, and
+//!   a slow server slows its callers down instead of growing a queue.
+//! - **Oneway calls** (header type [`Oneway`](crate::MessageType::Oneway)) complete with
+//!   [`Response::oneway`](crate::Response::oneway) as soon as they are written; nothing
+//!   comes back for them.
+//! - **Failures and reconnection.** When the connection breaks (the server closes it, an
+//!   I/O error, a reply that cannot be decoded), every call waiting on it fails at once
+//!   with an error that says so ([`Error::is_io`](crate::Error::is_io), or
+//!   [`is_protocol`](crate::Error::is_protocol) for an undecodable reply). The next call
+//!   connects again, so a channel outlives server restarts. Nothing is retried for you:
+//!   whether a call may be sent twice is the application's to say (tower's `Retry`).
+//! - **Deadlines.** [`Endpoint::timeout`] bounds each call; so does tower's `TimeoutLayer`
+//!   around the channel. A call that times out releases its slot; a late reply to it is
+//!   dropped.
+//! - **Lifetime.** The task ends, and the connection closes, when every clone of the
+//!   channel is dropped and every call still waited for is answered.
+//!
+//! A channel speaks the one protocol and framing of its endpoint: a request encoded with
+//! another protocol fails ([`Error::is_config`](crate::Error::is_config)), and so does
+//! connecting with [`Framing::Auto`](crate::transport::Framing::Auto), which only a server
+//! can use.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use thrift_tower::transport::Framing;
+//! use thrift_tower::protocol::Protocol;
+//! use thrift_tower::Endpoint;
+//!
+//! # async fn run() -> Result<(), thrift_tower::Error> {
+//! let channel = Endpoint::from_static("127.0.0.1:9090")
+//!     .protocol(Protocol::Compact)
+//!     .framing(Framing::Framed)
+//!     .timeout(Duration::from_secs(1))
+//!     .connect()
+//!     .await?;
+//! // Hand `channel` (or a clone of it) to a generated client, alone or inside layers:
+//! // let client = CalculatorClient::new(channel).with_protocol(Protocol::Compact);
+//! # drop(channel);
+//! # Ok(())
+//! # }
+//! ```
+
+mod channel;
+mod connection;
+mod endpoint;
+
+pub use self::channel::{Channel, ResponseFuture};
+pub use self::endpoint::Endpoint;
