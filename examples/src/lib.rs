@@ -27,3 +27,14 @@ pub async fn serve_hello(
         .serve_with_listener(listener, shutdown)
         .await
 }
+
+/// Calls `say("Hello!")` on the hello service at `addr` (buffered transport, binary
+/// protocol, as the Python tutorial's client): what `hello_client` runs.
+pub async fn say_hello(addr: &str) -> Result<String, hello::SayError> {
+    let channel = thrift_tower::Endpoint::new(addr)?
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .connect()
+        .await?;
+    let client = hello::HelloServiceClient::new(channel);
+    client.say("Hello!".into()).await
+}

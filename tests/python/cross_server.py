@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""A ThriftTest cross-test server built on Apache Thrift's own Python library.
+
+Usage (Debian's /usr/bin/python3, which has python3-thrift):
+
+    /usr/bin/python3 cross_server.py GEN_PY_DIR --port N
+        [--protocol binary|compact|json|multi|multic|multij]
+        [--transport buffered|framed] [--host H]
+
+GEN_PY_DIR is the output folder of `thrift --gen py -out GEN_PY_DIR ThriftTest.thrift`
+(the folder holding the `ThriftTest` package; a folder holding `gen-py` also works).
+Flags are those of Apache Thrift's cross-test programs, as `--flag value` or
+`--flag=value`; `--host` is the address to listen on (127.0.0.1 unless told), and
+`--port 0` picks a free port.
+
+It answers as ThriftTest.thrift's comments define. testException("TException") raises a
+plain TException, which Apache's generated processor turns into a TApplicationException
+(INTERNAL_ERROR); testOneway(n) sleeps n seconds (at most 10) before it finishes. The multi*
+protocols serve ThriftTest under the name "ThriftTest" and SecondService under
+"SecondService" through a TMultiplexedProcessor, which, as in Apache's own test servers,
+also answers ThriftTest calls that carry no service name. secondtestString(s) answers
+'testString("s")', as Apache's servers do.
+
+It prints one line, `cross_server.py listening on port N (PROTOCOL/TRANSPORT)`, once it is
+listening, then serves (a thread per connection) until it is killed.
+"""
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from thrift.Thrift import TException
+from thrift.TMultiplexedProcessor import TMultiplexedProcessor
+from thrift.protocol import TBinaryProtocol, TCompactProtocol, TJSONProtocol
+from thrift.server import TServer
+from thrift.transport import TSocket, TTransport
+
+PROTOCOLS = ("binary", "compact", "json", "multi", "multic", "multij")
+TRANSPORTS = ("buffered", "framed")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="cross_server.py",
+        description="ThriftTest server on Apache Thrift's Python library",
+        allow_abbrev=False,
+    )
+    parser.add_argument("gen_py_dir", help="output folder of `thrift --gen py`")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=9090)
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="binary")
+    parser.add_argument("--transport", choices=TRANSPORTS, default="buffered")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log every call to stderr")
+    return parser.parse_args(argv)
+
+
+OPTIONS = parse_args(sys.argv[1:])
+
+_gen = OPTIONS.gen_py_dir
+if not os.path.isdir(os.path.join(_gen, "ThriftTest")) and os.path.isdir(
+    os.path.join(_gen, "gen-py", "ThriftTest")
+):
+    _gen = os.path.join(_gen, "gen-py")
+sys.path.insert(0, _gen)
+
+from ThriftTest import SecondService, ThriftTest  # noqa: E402
+from ThriftTest.ttypes import Insanity, Numberz, Xception, Xception2, Xtruct  # noqa: E402
+
+log = logging.getLogger("cross_server")
+
+
+class DeliberateTException(TException):
+    """What testException("TException") raises; the processor logs it, we do not want to."""
+
+
+class QuietAboutDeliberate(logging.Filter):
+    def filter(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DeliberateTException)
+
+
+class ThriftTestHandler(object):
+    def _called(self, fmt, *args):
+        if OPTIONS.verbose:
+            log.info(fmt, *args)
+
+    def testVoid(self):
+        self._called("testVoid()")
+
+    def testString(self, thing):
+        self._called("testString(%r)", thing)
+        return thing
+
+    def testBool(self, thing):
+        self._called("testBool(%r)", thing)
+        return thing
+
+    def testByte(self, thing):
+        self._called("testByte(%d)", thing)
+        return thing
+
+    def testI32(self, thing):
+        self._called("testI32(%d)", thing)
+        return thing
+
+    def testI64(self, thing):
+        self._called("testI64(%d)", thing)
+        return thing
+
+    def testDouble(self, thing):
+        self._called("testDouble(%r)", thing)
+        return thing
+
+    def testBinary(self, thing):
+        self._called("testBinary(%d bytes)", len(thing))
+        return thing
+
+    def testStruct(self, thing):
+        self._called("testStruct(%r)", thing)
+        return thing
+
+    def testNest(self, thing):
+        self._called("testNest(%r)", thing)
+        return thing
+
+    def testMap(self, thing):
+        self._called("testMap(%r)", thing)
+        return thing
+
+    def testStringMap(self, thing):
+        self._called("testStringMap(%r)", thing)
+        return thing
+
+    def testSet(self, thing):
+        self._called("testSet(%r)", thing)
+        return thing
+
+    def testList(self, thing):
+        self._called("testList(%r)", thing)
+        return thing
+
+    def testEnum(self, thing):
+        self._called("testEnum(%r)", thing)
+        return thing
+
+    def testTypedef(self, thing):
+        self._called("testTypedef(%r)", thing)
+        return thing
+
+    def testMapMap(self, hello):
+        self._called("testMapMap(%d)", hello)
+        return {
+            -4: {-4: -4, -3: -3, -2: -2, -1: -1},
+            4: {1: 1, 2: 2, 3: 3, 4: 4},
+        }
+
+    def testInsanity(self, argument):
+        self._called("testInsanity(%r)", argument)
+        return {
+            1: {Numberz.TWO: argument, Numberz.THREE: argument},
+            2: {Numberz.SIX: Insanity()},
+        }
+
+    def testMulti(self, arg0, arg1, arg2, arg3, arg4, arg5):
+        self._called("testMulti(%r, %r, %r, %r, %r, %r)", arg0, arg1, arg2, arg3, arg4, arg5)
+        return Xtruct(string_thing="Hello2", byte_thing=arg0, i32_thing=arg1, i64_thing=arg2)
+
+    def testException(self, arg):
+        self._called("testException(%r)", arg)
+        if arg == "Xception":
+            raise Xception(errorCode=1001, message=arg)
+        if arg == "TException":
+            raise DeliberateTException("This is a TException")
+
+    def testMultiException(self, arg0, arg1):
+        self._called("testMultiException(%r, %r)", arg0, arg1)
+        if arg0 == "Xception":
+            raise Xception(errorCode=1001, message="This is an Xception")
+        if arg0 == "Xception2":
+            raise Xception2(errorCode=2002,
+                            struct_thing=Xtruct(string_thing="This is an Xception2"))
+        return Xtruct(string_thing=arg1)
+
+    def testOneway(self, secondsToSleep):
+        self._called("testOneway(%d): sleeping...", secondsToSleep)
+        time.sleep(min(max(secondsToSleep, 0), 10))
+        self._called("testOneway(%d): done sleeping", secondsToSleep)
+
+
+class SecondServiceHandler(object):
+    def secondtestString(self, thing):
+        if OPTIONS.verbose:
+            log.info("secondtestString(%r)", thing)
+        return 'testString("%s")' % thing
+
+
+class AnnouncingServerSocket(TSocket.TServerSocket):
+    """Prints the listening line once the socket listens (TServer.serve calls listen)."""
+
+    def listen(self):
+        super(AnnouncingServerSocket, self).listen()
+        port = self.handle.getsockname()[1]
+        print("cross_server.py listening on port %d (%s/%s)"
+              % (port, OPTIONS.protocol, OPTIONS.transport), flush=True)
+
+
+def main():
+    logging.basicConfig(level=logging.INFO if OPTIONS.verbose else logging.WARNING,
+                        format="cross_server.py: %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(QuietAboutDeliberate())
+
+    base = OPTIONS.protocol
+    if base in ("binary", "multi"):
+        pfactory = TBinaryProtocol.TBinaryProtocolFactory()
+    elif base in ("compact", "multic"):
+        pfactory = TCompactProtocol.TCompactProtocolFactory()
+    else:
+        pfactory = TJSONProtocol.TJSONProtocolFactory()
+    if OPTIONS.transport == "framed":
+        tfactory = TTransport.TFramedTransportFactory()
+    else:
+        tfactory = TTransport.TBufferedTransportFactory()
+
+    processor = ThriftTest.Processor(ThriftTestHandler())
+    if base.startswith("multi"):
+        multiplexed = TMultiplexedProcessor()
+        multiplexed.registerProcessor("ThriftTest", processor)
+        multiplexed.registerProcessor("SecondService",
+                                      SecondService.Processor(SecondServiceHandler()))
+        multiplexed.registerDefault(processor)
+        processor = multiplexed
+
+    server_socket = AnnouncingServerSocket(host=OPTIONS.host, port=OPTIONS.port)
+    server = TServer.TThreadedServer(processor, server_socket, tfactory, pfactory, daemon=True)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

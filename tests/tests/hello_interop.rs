@@ -1,0 +1,95 @@
+//! The hello service against the Python tutorial's programs, built by Debian's
+//! `thrift -gen py` from the same IDL: our server answers the Python client, and our client
+//! gets its answer from the Python server (TSimpleServer, buffered transport, binary
+//! protocol). These are the functions the `hello_server` and `hello_client` examples run.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use tests::apache_python::{PYTHON, repo_root};
+
+/// `thrift --gen py` of the examples' hello.thrift, in a fresh temporary folder.
+fn python_code() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("thrift-tower-hello-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = Command::new("thrift")
+        .args(["--gen", "py", "-out"])
+        .arg(&dir)
+        .arg(repo_root().join("examples/idl/hello.thrift"))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run thrift ({e}): run tests/setup-debian.sh"));
+    assert!(status.success(), "thrift --gen py failed");
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_tutorial_client_against_our_server() {
+    let gen_dir = python_code();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(examples::serve_hello(listener, async {
+        let _ = stopped.await;
+    }));
+    let script = repo_root().join("tests/python/hello_client.py");
+    let output = tokio::process::Command::new(PYTHON)
+        .arg(&script)
+        .arg(&gen_dir)
+        .arg(port.to_string())
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run {PYTHON} ({e}): run tests/setup-debian.sh"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "python client failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout, "client - say\nserver - Received: Hello!\n");
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    let _ = std::fs::remove_dir_all(gen_dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn our_client_against_the_python_tutorial_server() {
+    let gen_dir = python_code();
+    // A free port: bind, read it, release it for the Python server.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(PYTHON)
+        .arg(repo_root().join("tests/python/hello_server.py"))
+        .arg(&gen_dir)
+        .arg(port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {PYTHON} ({e}): run tests/setup-debian.sh"));
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(
+        first.contains("listening"),
+        "python server did not start: {first:?}"
+    );
+
+    // The tutorial server prints before it listens: wait until it accepts connections.
+    let addr = format!("127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let reply = examples::say_hello(&addr).await;
+    // Stop the server first, so reading what it printed ends at its exit.
+    let _ = server.kill();
+    let _ = server.wait();
+    let printed: Vec<String> = lines.map_while(Result::ok).collect();
+    let _ = std::fs::remove_dir_all(gen_dir);
+    assert_eq!(reply.unwrap(), "Received: Hello!");
+    assert_eq!(printed, ["Received: Hello!"]);
+}
