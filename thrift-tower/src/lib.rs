@@ -32,6 +32,7 @@
 pub mod client;
 pub mod codegen;
 pub mod error;
+pub mod layer;
 pub mod message;
 pub mod protocol;
 pub mod server;
