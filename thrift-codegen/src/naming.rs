@@ -95,6 +95,54 @@ pub fn screaming(name: &str) -> String {
     })
 }
 
+/// The case of a list of names given to [`unique`], which decides how a number is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Case {
+    /// `field_2`
+    Snake,
+    /// `Variant2`
+    Camel,
+    /// `VALUE_2`
+    Screaming,
+}
+
+/// Makes converted names distinct where IDL names that differ only in case or underscores
+/// (`ClassAndProp`, `ClassAndProp_`, `classAndProp`) convert to one Rust name: the first
+/// keeps it, each later one gets the smallest number that makes it free (`class_and_prop_2`).
+/// `reserved` are names the generated code defines itself next to these.
+pub(crate) fn unique(names: Vec<String>, reserved: &[&str], case: Case) -> Vec<String> {
+    use std::collections::BTreeSet;
+    let mut taken: BTreeSet<String> = reserved.iter().map(|r| (*r).to_string()).collect();
+    let mut firsts = vec![false; names.len()];
+    for (i, name) in names.iter().enumerate() {
+        firsts[i] = taken.insert(name.clone());
+    }
+    names
+        .into_iter()
+        .zip(firsts)
+        .map(|(name, first)| {
+            if first {
+                return name;
+            }
+            (2..)
+                .map(|n| numbered(&name, n, case))
+                .find(|candidate| taken.insert(candidate.clone()))
+                .unwrap_or(name)
+        })
+        .collect()
+}
+
+/// `name` with the number `n` added in the style of `case`: `field_2`, `Variant2`,
+/// `Xtruct2_2` (a number right after a number would read as one), `VALUE_2`.
+pub(crate) fn numbered(name: &str, n: usize, case: Case) -> String {
+    let base = name.trim_start_matches("r#").trim_end_matches('_');
+    let separator = match case {
+        Case::Camel if !base.ends_with(|c: char| c.is_ascii_digit()) => "",
+        _ => "_",
+    };
+    format!("{base}{separator}{n}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +163,53 @@ mod tests {
         assert_eq!(screaming("ONE"), "ONE");
         assert_eq!(screaming("i32_thing"), "I32_THING");
         assert_eq!(snake("1abc"), "_1abc");
+    }
+
+    #[test]
+    fn unique_names() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let fields = [
+            "ClassAndProp",
+            "ClassAndProp_",
+            "class_and_prop_2",
+            "ClassAndProp__",
+        ];
+        assert_eq!(
+            unique(
+                names(&fields).iter().map(|n| snake(n)).collect(),
+                &[],
+                Case::Snake
+            ),
+            names(&[
+                "class_and_prop",
+                "class_and_prop_3",
+                "class_and_prop_2",
+                "class_and_prop_4"
+            ])
+        );
+        assert_eq!(
+            unique(
+                names(&["r#type", "r#type", "self_", "self_"]),
+                &[],
+                Case::Snake
+            ),
+            names(&["r#type", "type_2", "self_", "self_2"])
+        );
+        assert_eq!(
+            unique(
+                names(&["Tricky", "Tricky", "Other", "Xtruct2", "Xtruct2"]),
+                &["Other"],
+                Case::Camel
+            ),
+            names(&["Tricky", "Tricky2", "Other2", "Xtruct2", "Xtruct2_2"])
+        );
+        assert_eq!(
+            unique(
+                names(&["VALUES", "ONE", "ONE"]),
+                &["VALUES"],
+                Case::Screaming
+            ),
+            names(&["VALUES_2", "ONE", "ONE_2"])
+        );
     }
 }

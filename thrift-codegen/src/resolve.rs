@@ -238,6 +238,82 @@ impl Loader<'_> {
     }
 }
 
+/// What kind of definition a name must denote where it is written, for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// A type: after a field id, in a typedef, in `throws`...
+    Type,
+    /// A constant or an enum value, in a constant or a default value.
+    Value,
+    /// The service after `extends`.
+    Service,
+}
+
+impl Want {
+    fn noun(self) -> &'static str {
+        match self {
+            Want::Type => "type",
+            Want::Value => "constant or enum value",
+            Want::Service => "service",
+        }
+    }
+
+    /// The names `def` offers where `self` is wanted, for "did you mean" hints.
+    fn candidates(self, def: &ast::Definition) -> Vec<String> {
+        match (self, def) {
+            (
+                Want::Type,
+                ast::Definition::Typedef(_)
+                | ast::Definition::Enum(_)
+                | ast::Definition::Senum(_)
+                | ast::Definition::Struct(_),
+            )
+            | (Want::Value, ast::Definition::Const(_))
+            | (Want::Service, ast::Definition::Service(_)) => vec![def_ident(def).name.clone()],
+            (Want::Value, ast::Definition::Enum(e)) => e
+                .values
+                .iter()
+                .map(|v| format!("{}.{}", e.name.name, v.name.name))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The base types' keywords, for "did you mean" hints on unknown types.
+const BASE_TYPE_NAMES: &[&str] = &[
+    "bool", "byte", "i8", "i16", "i32", "i64", "double", "string", "binary", "uuid",
+];
+
+/// ` (did you mean `x`?)` when one of `candidates` is close to `name`, else nothing.
+fn did_you_mean(name: &str, candidates: &[String]) -> String {
+    let close = candidates
+        .iter()
+        .map(|c| (crate::parser::edit_distance(name, c), c))
+        .filter(|(d, c)| *d <= 2 && *d < c.chars().count() / 2 + 1)
+        .min();
+    match close {
+        Some((_, c)) => format!(" (did you mean `{c}`?)"),
+        None => String::new(),
+    }
+}
+
+/// What `def` is, with its article: "a struct", "an enum"...
+fn def_kind(def: &ast::Definition) -> &'static str {
+    match def {
+        ast::Definition::Const(_) => "a constant",
+        ast::Definition::Typedef(_) => "a typedef",
+        ast::Definition::Enum(_) => "an enum",
+        ast::Definition::Senum(_) => "a senum",
+        ast::Definition::Struct(s) => match s.kind {
+            StructKind::Struct => "a struct",
+            StructKind::Union => "a union",
+            StructKind::Exception => "an exception",
+        },
+        ast::Definition::Service(_) => "a service",
+    }
+}
+
 /// What a name refers to.
 #[derive(Debug, Clone, Copy)]
 enum Target {
@@ -258,6 +334,8 @@ struct Resolver {
     /// Resolved types of typedef targets, filled in pass 1.
     program: Program,
     consts: HashMap<DefRef, ConstState>,
+    /// The constants in progress, innermost last, to show a cycle.
+    const_stack: Vec<DefRef>,
 }
 
 impl Resolver {
@@ -266,6 +344,7 @@ impl Resolver {
             sources,
             program: Program::default(),
             consts: HashMap::new(),
+            const_stack: Vec::new(),
         }
     }
 
@@ -303,10 +382,11 @@ impl Resolver {
                 self.finish(file, index)?;
             }
         }
+        self.check_service_chains()?;
         Ok(self.program)
     }
 
-    fn lookup(&self, file: usize, ident: &ast::Ident) -> Result<Target, Diagnostic> {
+    fn lookup(&self, file: usize, ident: &ast::Ident, want: Want) -> Result<Target, Diagnostic> {
         let src = &self.sources[file];
         let name = ident.name.as_str();
         if let Some(&i) = src.names.get(name) {
@@ -344,15 +424,102 @@ impl Resolver {
             }
             _ => {}
         }
-        let hint = if parts.len() > 1 && !src.includes.contains_key(parts[0]) && scope == file {
-            format!(
-                " (no include named `{}` and no enum `{}` here)",
-                parts[0], parts[0]
-            )
+        let message = if scope == file {
+            self.not_found_here(file, name, &parts, want)
         } else {
-            String::new()
+            self.not_found_in(scope, name, rest, want)
         };
-        Err(self.err(file, ident.span, format!("`{name}` is not defined{hint}")))
+        Err(self.err(file, ident.span, message))
+    }
+
+    /// Why `name` (split at dots into `parts`, not starting with an include) is not found in
+    /// `file`.
+    fn not_found_here(&self, file: usize, name: &str, parts: &[&str], want: Want) -> String {
+        let src = &self.sources[file];
+        let noun = want.noun();
+        match parts {
+            [_] => {
+                let mut candidates: Vec<String> = Vec::new();
+                if want == Want::Type {
+                    candidates.extend(BASE_TYPE_NAMES.iter().map(|s| s.to_string()));
+                }
+                for def in &src.doc.definitions {
+                    candidates.extend(want.candidates(def));
+                }
+                format!("unknown {noun} `{name}`{}", did_you_mean(name, &candidates))
+            }
+            [first, value] => match src.names.get(*first).map(|&i| &src.doc.definitions[i]) {
+                Some(ast::Definition::Enum(e)) if want == Want::Value => {
+                    let values: Vec<String> =
+                        e.values.iter().map(|v| v.name.name.clone()).collect();
+                    format!(
+                        "enum `{first}` has no value `{value}`{}",
+                        did_you_mean(value, &values)
+                    )
+                }
+                Some(def) => {
+                    let also = if want == Want::Value {
+                        "an enum or "
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "unknown {noun} `{name}`: `{first}` is {}, not {also}an included file",
+                        def_kind(def)
+                    )
+                }
+                None => {
+                    let also = if want == Want::Value {
+                        format!(" and no enum `{first}` is defined here")
+                    } else {
+                        String::new()
+                    };
+                    format!("unknown {noun} `{name}`: no included file is named `{first}`{also}")
+                }
+            },
+            _ => format!("unknown {noun} `{name}`"),
+        }
+    }
+
+    /// Why `rest` of `name` is not found in the included file `scope`.
+    fn not_found_in(&self, scope: usize, name: &str, rest: &[&str], want: Want) -> String {
+        let src = &self.sources[scope];
+        let file_name = src
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let noun = want.noun();
+        match rest {
+            [def] => {
+                let candidates: Vec<String> = src
+                    .doc
+                    .definitions
+                    .iter()
+                    .flat_map(|d| want.candidates(d))
+                    .collect();
+                format!(
+                    "unknown {noun} `{name}`: `{file_name}` defines no `{def}`{}",
+                    did_you_mean(def, &candidates)
+                )
+            }
+            [first, value] => match src.names.get(*first).map(|&i| &src.doc.definitions[i]) {
+                Some(ast::Definition::Enum(e)) if want == Want::Value => {
+                    let values: Vec<String> =
+                        e.values.iter().map(|v| v.name.name.clone()).collect();
+                    format!(
+                        "enum `{first}` of `{file_name}` has no value `{value}`{}",
+                        did_you_mean(value, &values)
+                    )
+                }
+                Some(def) => format!(
+                    "unknown {noun} `{name}`: `{first}` of `{file_name}` is {}, not an enum",
+                    def_kind(def)
+                ),
+                None => format!("unknown {noun} `{name}`: `{file_name}` defines no `{first}`"),
+            },
+            _ => format!("unknown {noun} `{name}`"),
+        }
     }
 
     fn resolve_type(&self, file: usize, ty: &ast::Type) -> Result<Ty, Diagnostic> {
@@ -364,24 +531,17 @@ impl Resolver {
                 Box::new(self.resolve_type(file, k)?),
                 Box::new(self.resolve_type(file, v)?),
             ),
-            TypeKind::Named(ident) => match self.lookup(file, ident)? {
+            TypeKind::Named(ident) => match self.lookup(file, ident, Want::Type)? {
                 Target::Def(r) => match &self.sources[r.file].doc.definitions[r.index] {
                     ast::Definition::Typedef(_)
                     | ast::Definition::Enum(_)
                     | ast::Definition::Struct(_)
                     | ast::Definition::Senum(_) => Ty::Named(r),
-                    ast::Definition::Const(_) => {
+                    def @ (ast::Definition::Const(_) | ast::Definition::Service(_)) => {
                         return Err(self.err(
                             file,
                             ident.span,
-                            format!("`{}` is a constant, not a type", ident.name),
-                        ));
-                    }
-                    ast::Definition::Service(_) => {
-                        return Err(self.err(
-                            file,
-                            ident.span,
-                            format!("`{}` is a service, not a type", ident.name),
+                            format!("`{}` is {}, not a type", ident.name, def_kind(def)),
                         ));
                     }
                 },
@@ -413,7 +573,8 @@ impl Resolver {
                             file,
                             f.span,
                             format!(
-                                "field id {id} of `{owner}.{}` is larger than 32767",
+                                "field id {id} of `{owner}.{}` is too large (field ids are \
+                                 16-bit: at most 32767)",
                                 f.name.name
                             ),
                         ));
@@ -480,12 +641,21 @@ impl Resolver {
                 for v in &e.values {
                     let value = v.value.unwrap_or(next);
                     let Ok(value32) = i32::try_from(value) else {
+                        let implicit = if v.value.is_none() {
+                            " (the previous value plus one)"
+                        } else {
+                            ""
+                        };
                         return Err(self.err(
                             file,
                             v.name.span,
                             format!(
-                                "enum value {value} of `{}.{}` does not fit in an i32",
-                                e.name.name, v.name.name
+                                "the value of `{}.{}`, {value}{implicit}, does not fit in an \
+                                 i32 (enum values are 32-bit: {} to {})",
+                                e.name.name,
+                                v.name.name,
+                                i32::MIN,
+                                i32::MAX
                             ),
                         ));
                     };
@@ -537,11 +707,27 @@ impl Resolver {
                         Some(t) => Some(self.resolve_type(file, t)?),
                         None => None,
                     };
-                    if f.oneway && (returns.is_some() || !f.throws.is_empty()) {
+                    if f.oneway
+                        && let Some(t) = &f.returns
+                    {
                         return Err(self.err(
                             file,
-                            f.name.span,
-                            format!("oneway function `{owner}` must return void and throw nothing"),
+                            t.span,
+                            format!(
+                                "oneway function `{owner}` cannot return a value: the caller \
+                                 gets no reply (declare it `void`)"
+                            ),
+                        ));
+                    }
+                    if f.oneway
+                        && let Some(t) = f.throws.first()
+                    {
+                        return Err(self.err(
+                            file,
+                            t.span,
+                            format!(
+                                "oneway function `{owner}` cannot throw: the caller gets no reply"
+                            ),
                         ));
                     }
                     functions.push(FunctionDef {
@@ -563,22 +749,34 @@ impl Resolver {
         })
     }
 
+    /// Rejects typedefs that lead back to themselves, reported at the first typedef of the
+    /// cycle: `typedef B A` `typedef A B`.
     fn check_typedef_cycles(&self) -> Result<(), Diagnostic> {
         for (file, f) in self.program.files.iter().enumerate() {
             for (index, def) in f.defs.iter().enumerate() {
                 let Def::Typedef(t) = def else { continue };
-                let mut seen = vec![DefRef { file, index }];
+                let start = DefRef { file, index };
+                let mut chain = vec![start];
                 let mut ty = &t.ty;
                 while let Ty::Named(r) = ty {
-                    if seen.contains(r) {
+                    if *r == start {
                         let span = def_ident(&self.sources[file].doc.definitions[index]).span;
                         return Err(self.err(
                             file,
                             span,
-                            format!("typedef `{}` refers to itself", t.name),
+                            format!(
+                                "typedef `{}` refers to itself{}",
+                                t.name,
+                                self.cycle(&chain)
+                            ),
                         ));
                     }
-                    seen.push(*r);
+                    // A cycle that does not pass through `start` is reported at its own
+                    // first typedef.
+                    if chain.contains(r) {
+                        break;
+                    }
+                    chain.push(*r);
                     match self.program.def(*r) {
                         Def::Typedef(next) => ty = &next.ty,
                         _ => break,
@@ -587,6 +785,66 @@ impl Resolver {
             }
         }
         Ok(())
+    }
+
+    /// Rejects a service that extends itself, directly or not (Apache's compiler cannot
+    /// meet one: it wants a parent defined before its child).
+    fn check_service_chains(&self) -> Result<(), Diagnostic> {
+        for (file, f) in self.program.files.iter().enumerate() {
+            for (index, def) in f.defs.iter().enumerate() {
+                let Def::Service(service) = def else { continue };
+                let ast::Definition::Service(written) = &self.sources[file].doc.definitions[index]
+                else {
+                    continue;
+                };
+                let start = DefRef { file, index };
+                let mut chain = vec![start];
+                let mut parent = service.extends;
+                while let Some(p) = parent {
+                    if p == start {
+                        let span = written
+                            .extends
+                            .as_ref()
+                            .map_or(written.name.span, |e| e.span);
+                        return Err(self.err(
+                            file,
+                            span,
+                            format!(
+                                "service `{}` extends itself{}",
+                                service.name,
+                                self.cycle(&chain)
+                            ),
+                        ));
+                    }
+                    if chain.contains(&p) {
+                        break;
+                    }
+                    chain.push(p);
+                    let Def::Service(ps) = self.program.def(p) else {
+                        break;
+                    };
+                    parent = ps.extends;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// ` (A -> B -> A)` for a cycle through more than one definition, else nothing.
+    fn cycle(&self, chain: &[DefRef]) -> String {
+        if chain.len() < 2 {
+            return String::new();
+        }
+        let names: Vec<&str> = chain
+            .iter()
+            .chain(&chain[..1])
+            .map(|r| {
+                def_ident(&self.sources[r.file].doc.definitions[r.index])
+                    .name
+                    .as_str()
+            })
+            .collect();
+        format!(" ({})", names.join(" -> "))
     }
 
     fn finish(&mut self, file: usize, index: usize) -> Result<(), Diagnostic> {
@@ -613,7 +871,11 @@ impl Resolver {
                         return Err(self.err(
                             file,
                             f.span,
-                            format!("union `{}` cannot have a required field", s.name.name),
+                            format!(
+                                "union `{}` cannot have a required field: `{}` (a union holds \
+                                 exactly one of its fields; remove `required`)",
+                                s.name.name, f.name.name
+                            ),
                         ));
                     }
                 }
@@ -626,13 +888,22 @@ impl Resolver {
             ast::Definition::Service(s) => {
                 let s = s.clone();
                 let extends = match &s.extends {
-                    Some(ident) => match self.lookup(file, ident)? {
+                    Some(ident) => match self.lookup(file, ident, Want::Service)? {
                         Target::Def(p) if matches!(self.program.def(p), Def::Service(_)) => Some(p),
-                        _ => {
+                        target => {
+                            let what = match target {
+                                Target::Def(p) => {
+                                    def_kind(&self.sources[p.file].doc.definitions[p.index])
+                                }
+                                Target::EnumValue(..) => "an enum value",
+                            };
                             return Err(self.err(
                                 file,
                                 ident.span,
-                                format!("`{}` is not a service", ident.name),
+                                format!(
+                                    "service `{}` extends `{}`, which is {what}, not a service",
+                                    s.name.name, ident.name
+                                ),
                             ));
                         }
                     },
@@ -644,18 +915,30 @@ impl Resolver {
                             Def::Service(d) => d.functions[fi].throws[ti].ty.clone(),
                             _ => continue,
                         };
-                        let is_exception = matches!(self.program.resolve(&ty), Ty::Named(r)
-                            if matches!(self.program.def(*r), Def::Struct(d) if d.kind == StructKind::Exception));
-                        if !is_exception {
-                            return Err(self.err(
-                                file,
-                                t.ty.span,
-                                format!(
-                                    "`{}` in the throws clause of `{}` is not an exception",
-                                    t.name.name, f.name.name
-                                ),
-                            ));
-                        }
+                        let what = match self.program.resolve(&ty) {
+                            Ty::Named(r) => match self.program.def(*r) {
+                                Def::Struct(d) if d.kind == StructKind::Exception => continue,
+                                _ => def_kind(&self.sources[r.file].doc.definitions[r.index]),
+                            },
+                            Ty::Base(_) => "a base type",
+                            Ty::List(_) | Ty::Set(_) | Ty::Map(..) => "a container",
+                        };
+                        let named = self.type_name(&ty);
+                        let alias = match self.program.resolve(&ty) {
+                            resolved if *resolved != ty => {
+                                format!(" (a typedef of `{}`)", self.type_name(resolved))
+                            }
+                            _ => String::new(),
+                        };
+                        return Err(self.err(
+                            file,
+                            t.ty.span,
+                            format!(
+                                "`throws` of `{}.{}` lists `{named}`{alias}, which is {what}, \
+                                 not an exception",
+                                s.name.name, f.name.name
+                            ),
+                        ));
                     }
                     for (ai, a) in f.args.iter().enumerate() {
                         if let Some(v) = &a.default {
@@ -685,14 +968,20 @@ impl Resolver {
             ConstState::Done(ty, v) => Ok((ty, v)),
             ConstState::InProgress => {
                 let name = def_ident(&self.sources[r.file].doc.definitions[r.index]).clone();
+                let from = self.const_stack.iter().position(|c| *c == r).unwrap_or(0);
                 Err(self.err(
                     r.file,
                     name.span,
-                    format!("constant `{}` refers to itself", name.name),
+                    format!(
+                        "constant `{}` refers to itself{}",
+                        name.name,
+                        self.cycle(&self.const_stack[from..])
+                    ),
                 ))
             }
             ConstState::Pending => {
                 self.consts.insert(r, ConstState::InProgress);
+                self.const_stack.push(r);
                 let ast::Definition::Const(c) =
                     self.sources[r.file].doc.definitions[r.index].clone()
                 else {
@@ -703,6 +992,7 @@ impl Resolver {
                     _ => unreachable_const(r)?,
                 };
                 let value = self.value(r.file, &ty, &c.value)?;
+                self.const_stack.pop();
                 self.consts
                     .insert(r, ConstState::Done(ty.clone(), value.clone()));
                 Ok((ty, value))
@@ -741,7 +1031,21 @@ impl Resolver {
             {
                 return Ok(Value::Bool(ident.name == "true"));
             }
-            return match self.lookup(file, ident)? {
+            let target = self.lookup(file, ident, Want::Value);
+            // Where an enum is expected, Apache's compiler reads `Other.VALUE` by its last
+            // part only, as a value of the expected enum (its EnumTest has
+            // `MyEnum2 me2_2 = MyEnum1.ME2_2`); do the same where the name does not already
+            // denote a value of that enum or a constant.
+            if let Ty::Named(e) = &resolved
+                && let Def::Enum(en) = self.program.def(*e)
+                && let Some((_, last)) = ident.name.rsplit_once('.')
+                && !matches!(target, Ok(Target::Def(_)))
+                && !matches!(target, Ok(Target::EnumValue(r, _)) if r == *e)
+                && let Some(value) = en.values.iter().find(|v| v.name == last)
+            {
+                return Ok(Value::Enum(*e, value.value));
+            }
+            return match target? {
                 Target::EnumValue(e, i) => {
                     let Def::Enum(en) = self.program.def(e) else {
                         return Err(mismatch(self, "a name"));
@@ -750,6 +1054,7 @@ impl Resolver {
                     match &resolved {
                         Ty::Named(r) if *r == e => Ok(Value::Enum(e, value)),
                         Ty::Base(BaseType::I8 | BaseType::I16 | BaseType::I32 | BaseType::I64) => {
+                            self.check_int(file, v.span(), ty, i64::from(value), &ident.name)?;
                             Ok(Value::Int(i64::from(value)))
                         }
                         _ => Err(mismatch(self, &format!("the enum value `{}`", ident.name))),
@@ -759,7 +1064,7 @@ impl Resolver {
                     Def::Const(_) => {
                         let (cty, value) = self.const_value(r)?;
                         if self.compatible(&resolved, &cty) {
-                            Ok(value)
+                            self.convert(file, v.span(), ty, value, &ident.name)
                         } else {
                             Err(mismatch(
                                 self,
@@ -783,22 +1088,10 @@ impl Resolver {
                 Ok(Value::Bool(*i == 1))
             }
             (
-                Ty::Base(b @ (BaseType::I8 | BaseType::I16 | BaseType::I32 | BaseType::I64)),
+                Ty::Base(BaseType::I8 | BaseType::I16 | BaseType::I32 | BaseType::I64),
                 ConstValue::Int(i, _),
             ) => {
-                let (lo, hi) = match b {
-                    BaseType::I8 => (i64::from(i8::MIN), i64::from(i8::MAX)),
-                    BaseType::I16 => (i64::from(i16::MIN), i64::from(i16::MAX)),
-                    BaseType::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
-                    _ => (i64::MIN, i64::MAX),
-                };
-                if *i < lo || *i > hi {
-                    return Err(self.err(
-                        file,
-                        v.span(),
-                        format!("{i} does not fit in `{}`", self.type_name(ty)),
-                    ));
-                }
+                self.check_int(file, v.span(), ty, *i, "")?;
                 Ok(Value::Int(*i))
             }
             (Ty::Base(BaseType::Double), ConstValue::Int(i, _)) => Ok(Value::Double(*i as f64)),
@@ -847,7 +1140,12 @@ impl Resolver {
                     return Err(self.err(
                         file,
                         v.span(),
-                        format!("{i} does not fit in enum `{}`", self.type_name(ty)),
+                        format!(
+                            "{i} does not fit in enum `{}` (enum values are 32-bit: {} to {})",
+                            self.type_name(ty),
+                            i32::MIN,
+                            i32::MAX
+                        ),
                     ));
                 };
                 Ok(Value::Enum(*r, i32v))
@@ -859,24 +1157,65 @@ impl Resolver {
                 let Def::Struct(sd) = self.program.def(r).clone() else {
                     return Err(mismatch(self, "a map"));
                 };
+                let kind = match sd.kind {
+                    StructKind::Struct => "struct",
+                    StructKind::Union => "union",
+                    StructKind::Exception => "exception",
+                };
+                let field_list = || {
+                    let names: Vec<String> =
+                        sd.fields.iter().map(|f| format!("`{}`", f.name)).collect();
+                    if names.is_empty() {
+                        "it has none".to_string()
+                    } else {
+                        format!("it has {}", names.join(", "))
+                    }
+                };
                 let mut out: Vec<(usize, Value)> = Vec::new();
                 for (k, val) in items {
                     let ConstValue::Literal(fname, span) = k else {
                         return Err(self.err(
                             file,
                             k.span(),
-                            format!("a field name of `{}` in quotes", sd.name),
+                            format!(
+                                "expected a field name of `{}` in quotes ({})",
+                                sd.name,
+                                field_list()
+                            ),
                         ));
                     };
                     let Some(i) = sd.fields.iter().position(|f| f.name == *fname) else {
+                        let names: Vec<String> = sd.fields.iter().map(|f| f.name.clone()).collect();
+                        let hint = match did_you_mean(fname, &names) {
+                            h if h.is_empty() => format!(" ({})", field_list()),
+                            h => h,
+                        };
                         return Err(self.err(
                             file,
                             *span,
-                            format!("`{}` has no field named `{fname}`", sd.name),
+                            format!("{kind} `{}` has no field `{fname}`{hint}", sd.name),
                         ));
                     };
+                    if out.iter().any(|(o, _)| *o == i) {
+                        return Err(self.err(
+                            file,
+                            *span,
+                            format!("field `{fname}` of `{}` is given twice", sd.name),
+                        ));
+                    }
                     let value = self.value(file, &sd.fields[i].ty, val)?;
                     out.push((i, value));
+                }
+                if sd.kind == StructKind::Union && out.len() != 1 {
+                    return Err(self.err(
+                        file,
+                        v.span(),
+                        format!(
+                            "a value of union `{}` sets exactly one field, this one sets {}",
+                            sd.name,
+                            out.len()
+                        ),
+                    ));
                 }
                 Ok(Value::Struct(r, out))
             }
@@ -889,20 +1228,98 @@ impl Resolver {
         }
     }
 
-    /// Whether a constant of type `from` may initialise a value of type `to`.
+    /// Checks that the integer `i` fits the integer type `ty` resolves to. `name`: the
+    /// constant or enum value `i` comes from, if any.
+    fn check_int(
+        &self,
+        file: usize,
+        span: Span,
+        ty: &Ty,
+        i: i64,
+        name: &str,
+    ) -> Result<(), Diagnostic> {
+        let Ty::Base(b) = self.program.resolve(ty) else {
+            return Ok(());
+        };
+        let (lo, hi) = match b {
+            BaseType::I8 => (i64::from(i8::MIN), i64::from(i8::MAX)),
+            BaseType::I16 => (i64::from(i16::MIN), i64::from(i16::MAX)),
+            BaseType::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => return Ok(()),
+        };
+        if (lo..=hi).contains(&i) {
+            return Ok(());
+        }
+        let what = if name.is_empty() {
+            i.to_string()
+        } else {
+            format!("`{name}` ({i})")
+        };
+        let base = self.type_name(&Ty::Base(*b));
+        let named = self.type_name(ty);
+        let target = if named == base {
+            format!("`{base}` ({lo} to {hi})")
+        } else {
+            format!("`{named}`, an `{base}` ({lo} to {hi})")
+        };
+        Err(self.err(file, span, format!("{what} does not fit in {target}")))
+    }
+
+    /// The value of another constant, `name`, as a value of type `ty` (whose type it is
+    /// [`compatible`](Self::compatible) with): integers checked against a narrower type,
+    /// converted to `double` where one is expected.
+    fn convert(
+        &self,
+        file: usize,
+        span: Span,
+        ty: &Ty,
+        value: Value,
+        name: &str,
+    ) -> Result<Value, Diagnostic> {
+        Ok(match (self.program.resolve(ty), value) {
+            (Ty::Base(BaseType::Double), Value::Int(i)) => Value::Double(i as f64),
+            (Ty::Base(_), Value::Int(i)) => {
+                self.check_int(file, span, ty, i, name)?;
+                Value::Int(i)
+            }
+            (Ty::List(elem) | Ty::Set(elem), Value::List(items)) => Value::List(
+                items
+                    .into_iter()
+                    .map(|v| self.convert(file, span, elem, v, name))
+                    .collect::<Result<_, _>>()?,
+            ),
+            (Ty::Map(k, v), Value::Map(entries)) => Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(ek, ev)| {
+                        Ok((
+                            self.convert(file, span, k, ek, name)?,
+                            self.convert(file, span, v, ev, name)?,
+                        ))
+                    })
+                    .collect::<Result<_, Diagnostic>>()?,
+            ),
+            (_, value) => value,
+        })
+    }
+
+    /// Whether a constant of type `from` may initialise a value of type `to` (integers are
+    /// checked against a narrower type by [`convert`](Self::convert)).
     fn compatible(&self, to: &Ty, from: &Ty) -> bool {
         let (to, from) = (self.program.resolve(to), self.program.resolve(from));
+        let int = |b: &BaseType| {
+            matches!(
+                b,
+                BaseType::I8 | BaseType::I16 | BaseType::I32 | BaseType::I64
+            )
+        };
         match (to, from) {
             (Ty::Base(a), Ty::Base(b)) => {
                 a == b
+                    || (int(a) || *a == BaseType::Double) && int(b)
                     || matches!(
                         (a, b),
-                        (
-                            BaseType::I64 | BaseType::I32 | BaseType::I16 | BaseType::Double,
-                            BaseType::I8 | BaseType::I16 | BaseType::I32
-                        ) | (BaseType::Double | BaseType::I64, BaseType::I64)
-                            | (BaseType::String, BaseType::Binary)
-                            | (BaseType::Binary, BaseType::String)
+                        (BaseType::String, BaseType::Binary) | (BaseType::Binary, BaseType::String)
                     )
             }
             (Ty::List(a), Ty::List(b))

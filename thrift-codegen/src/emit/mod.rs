@@ -14,8 +14,8 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::ast::{BaseType, StructKind};
-use crate::model::{Def, DefRef, Program, Requiredness, Ty};
-use crate::naming;
+use crate::model::{Def, DefRef, FieldDef, Program, Requiredness, Ty};
+use crate::naming::{self, Case};
 
 /// One generated Rust file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,16 +54,16 @@ pub fn module_name(program: &Program, file: usize) -> String {
 /// Generates the module of file `file`.
 pub fn emit_file(program: &Program, file: usize) -> Result<GeneratedFile, EmitError> {
     let cx = Context::new(program, file);
-    let errors = service::ErrorNames::new(&cx, file);
+    let errors = &cx.errors[file];
     let mut items = Vec::new();
     for (index, def) in program.files[file].defs.iter().enumerate() {
         let r = DefRef { file, index };
         items.push(match def {
-            Def::Const(c) => cx.constant(c)?,
-            Def::Typedef(t) => cx.typedef(t)?,
-            Def::Enum(e) => cx.enumeration(e),
+            Def::Const(c) => cx.constant(r, c)?,
+            Def::Typedef(t) => cx.typedef(r, t)?,
+            Def::Enum(e) => cx.enumeration(r, e),
             Def::Struct(s) => cx.structure(r, s)?,
-            Def::Service(s) => cx.service(r, s, &errors)?,
+            Def::Service(s) => cx.service(r, s, errors)?,
         });
     }
     let source = program.files[file]
@@ -134,10 +134,89 @@ pub(crate) fn ident(name: &str) -> Ident {
     }
 }
 
+/// A name made of a `CamelCase` name and a suffix (`FooServer`, `SelfServer`): the escape
+/// of a keyword (`r#`, `Self_`) is no longer needed, and `Self_Server` would not be camel
+/// case.
+pub(crate) fn joined(name: &str, suffix: &str) -> String {
+    format!(
+        "{}{suffix}",
+        name.trim_start_matches("r#").trim_end_matches('_')
+    )
+}
+
+/// The Rust names of struct fields or function arguments, in order, made distinct.
+pub(crate) fn field_names(fields: &[FieldDef]) -> Vec<String> {
+    let names = fields.iter().map(|f| naming::snake(&f.name)).collect();
+    naming::unique(names, &[], Case::Snake)
+}
+
+/// The variant names of union fields or declared exceptions, in order, made distinct and
+/// clear of the variants the generated code adds (`reserved`).
+pub(crate) fn variant_names(fields: &[FieldDef], reserved: &[&str]) -> Vec<String> {
+    let names = fields.iter().map(|f| naming::camel(&f.name)).collect();
+    naming::unique(names, reserved, Case::Camel)
+}
+
+/// The Rust names of the definitions of `file`, in order, made distinct: `CamelCase` for
+/// types, `SCREAMING_SNAKE_CASE` for constants. A service also takes `<Name>Server` and
+/// `<Name>Client`. Where two IDL names convert to one Rust name (`foo` and `Foo`), the
+/// first one declared keeps it and the other gets a number.
+fn def_names(file: &crate::model::File) -> Vec<String> {
+    let wanted = |def: &Def, name: &str| -> Vec<String> {
+        match def {
+            Def::Service(_) => vec![
+                name.to_string(),
+                joined(name, "Server"),
+                joined(name, "Client"),
+            ],
+            _ => vec![name.to_string()],
+        }
+    };
+    let bases: Vec<(String, Case)> = file
+        .defs
+        .iter()
+        .map(|def| match def {
+            Def::Const(_) => (naming::screaming(def.name()), Case::Screaming),
+            _ => (naming::camel(def.name()), Case::Camel),
+        })
+        .collect();
+    let mut taken = BTreeSet::new();
+    let mut names: Vec<Option<String>> = vec![None; bases.len()];
+    // The names free as they are first, so that a numbered name never displaces one.
+    for (i, (base, _)) in bases.iter().enumerate() {
+        let all = wanted(&file.defs[i], base);
+        if all.iter().all(|n| !taken.contains(n)) {
+            taken.extend(all);
+            names[i] = Some(base.clone());
+        }
+    }
+    for (i, (base, case)) in bases.iter().enumerate() {
+        if names[i].is_none() {
+            for n in 2.. {
+                let name = naming::numbered(base, n, *case);
+                let all = wanted(&file.defs[i], &name);
+                if all.iter().all(|n| !taken.contains(n)) {
+                    taken.extend(all);
+                    names[i] = Some(name);
+                    break;
+                }
+            }
+        }
+    }
+    names.into_iter().map(Option::unwrap_or_default).collect()
+}
+
 /// What the emitter knows about every struct of the program, computed once.
 pub(crate) struct Context<'a> {
     pub(crate) program: &'a Program,
     pub(crate) file: usize,
+    /// The Rust names of every file's definitions (see `def_names`).
+    names: Vec<Vec<String>>,
+    /// The names of every file's error types.
+    pub(crate) errors: Vec<service::ErrorNames>,
+    /// Structs whose values are set elements or map keys somewhere in the program (or
+    /// inside one): their doubles are `OrderedF64`, so that they are `Ord`.
+    keyed: BTreeSet<DefRef>,
     /// Structs whose every field is `Eq + Hash + Ord`.
     ordered: BTreeSet<DefRef>,
     /// Structs with a `Default` value.
@@ -166,6 +245,9 @@ impl<'a> Context<'a> {
         let mut cx = Context {
             program,
             file,
+            names: program.files.iter().map(def_names).collect(),
+            errors: Vec::new(),
+            keyed: keyed_structs(program),
             ordered: structs.iter().copied().collect(),
             defaultable: structs.iter().copied().collect(),
             direct: HashMap::new(),
@@ -179,8 +261,8 @@ impl<'a> Context<'a> {
                 let Def::Struct(def) = program.def(s) else {
                     continue;
                 };
-                if cx.ordered.contains(&s)
-                    && !def.fields.iter().all(|f| cx.ty_ordered(&f.ty, false))
+                let key = cx.keyed.contains(&s);
+                if cx.ordered.contains(&s) && !def.fields.iter().all(|f| cx.ty_ordered(&f.ty, key))
                 {
                     cx.ordered.remove(&s);
                     changed = true;
@@ -237,6 +319,9 @@ impl<'a> Context<'a> {
                 break;
             }
         }
+        cx.errors = (0..program.files.len())
+            .map(|f| service::ErrorNames::new(&cx, f))
+            .collect();
         cx
     }
 
@@ -264,6 +349,11 @@ impl<'a> Context<'a> {
             },
             _ => true,
         }
+    }
+
+    /// Whether the fields of struct `owner` are in a key position (see `keyed`).
+    pub(crate) fn is_keyed(&self, owner: Option<DefRef>) -> bool {
+        owner.is_some_and(|r| self.keyed.contains(&r))
     }
 
     pub(crate) fn is_struct_ordered(&self, r: DefRef) -> bool {
@@ -300,14 +390,14 @@ impl<'a> Context<'a> {
                 && !self.ty_default(&f.ty))
     }
 
+    /// The Rust name of definition `r` (for a service, of its handler trait).
+    pub(crate) fn def_name(&self, r: DefRef) -> &str {
+        &self.names[r.file][r.index]
+    }
+
     /// The Rust path of definition `r` seen from the current file.
     pub(crate) fn def_path(&self, r: DefRef) -> TokenStream {
-        let def = self.program.def(r);
-        let name = match def {
-            Def::Const(_) => naming::screaming(def.name()),
-            _ => naming::camel(def.name()),
-        };
-        let name = ident(&name);
+        let name = ident(self.def_name(r));
         let up = self.up(r.file != self.file);
         if r.file == self.file {
             quote!(#(#up::)* #name)
@@ -364,14 +454,15 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// Set elements and map keys are `Ord` (structs used as keys store their doubles as
+    /// `OrderedF64`, see `keyed`); this guards that invariant.
     fn check_key(&self, ty: &Ty) -> Result<(), EmitError> {
         if self.ty_ordered(ty, true) {
             Ok(())
         } else {
             Err(EmitError {
                 message: format!(
-                    "a set element or map key of type `{}` contains a double inside a struct, \
-                     which has no total order in Rust; use another key type",
+                    "internal error: the set element or map key type `{}` is not ordered",
                     self.type_name(ty)
                 ),
             })
@@ -433,6 +524,54 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The structs whose values are set elements or map keys, directly or inside another
+/// such value (a struct used as a key, its fields' structs, and so on).
+fn keyed_structs(program: &Program) -> BTreeSet<DefRef> {
+    fn visit(program: &Program, ty: &Ty, key: bool, keyed: &mut BTreeSet<DefRef>) {
+        match program.resolve(ty) {
+            Ty::Base(_) => {}
+            Ty::List(t) => visit(program, t, key, keyed),
+            Ty::Set(t) => visit(program, t, true, keyed),
+            Ty::Map(k, v) => {
+                visit(program, k, true, keyed);
+                visit(program, v, key, keyed);
+            }
+            Ty::Named(r) => {
+                if key
+                    && let Def::Struct(s) = program.def(*r)
+                    && keyed.insert(*r)
+                {
+                    for f in &s.fields {
+                        visit(program, &f.ty, true, keyed);
+                    }
+                }
+            }
+        }
+    }
+    let mut keyed = BTreeSet::new();
+    for file in &program.files {
+        for def in &file.defs {
+            let mut types: Vec<&Ty> = Vec::new();
+            match def {
+                Def::Const(c) => types.push(&c.ty),
+                Def::Typedef(t) => types.push(&t.ty),
+                Def::Enum(_) => {}
+                Def::Struct(s) => types.extend(s.fields.iter().map(|f| &f.ty)),
+                Def::Service(s) => {
+                    for f in &s.functions {
+                        types.extend(f.returns.iter());
+                        types.extend(f.args.iter().chain(&f.throws).map(|a| &a.ty));
+                    }
+                }
+            }
+            for ty in types {
+                visit(program, ty, false, &mut keyed);
+            }
+        }
+    }
+    keyed
+}
+
 /// Doc attributes from an IDL doc comment, or from `fallback` where the IDL has none (every
 /// public item is documented, so generated code passes `missing_docs`).
 pub(crate) fn doc_or(doc: &Option<String>, fallback: String) -> TokenStream {
@@ -454,8 +593,32 @@ pub(crate) fn doc_attrs(doc: &Option<String>) -> TokenStream {
                 };
                 quote!(#[doc = #l])
             });
-            quote!(#(#lines)*)
+            // An IDL comment is plain text, kept as its author wrote it; where a line reads
+            // as a Markdown list item, the lines around it rarely have the indentation
+            // Markdown wants there.
+            let allow = if text.lines().any(is_list_item) {
+                quote!(#[allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)])
+            } else {
+                TokenStream::new()
+            };
+            quote!(#(#lines)* #allow)
         }
         None => TokenStream::new(),
     }
+}
+
+/// Whether Markdown reads `line` as a list item: `- x`, `* x`, `+ x`, `1. x`, `1) x`.
+fn is_list_item(line: &str) -> bool {
+    let line = line.trim_start();
+    let rest = match line.strip_prefix(['-', '*', '+']) {
+        Some(rest) => rest,
+        None => {
+            let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            match line[digits..].strip_prefix(['.', ')']) {
+                Some(rest) if digits > 0 => rest,
+                _ => return false,
+            }
+        }
+    };
+    rest.is_empty() || rest.starts_with([' ', '\t'])
 }

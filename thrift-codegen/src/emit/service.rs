@@ -6,13 +6,25 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{Context, EmitError, doc_attrs, doc_or, ident, module_name};
+use super::{
+    Context, EmitError, doc_attrs, doc_or, field_names, ident, joined, module_name, variant_names,
+};
 use crate::ast::StructKind;
 use crate::model::{Def, DefRef, FunctionDef, ServiceDef, StructDef, Ty};
-use crate::naming;
+use crate::naming::{self, Case};
+
+/// The variants every error and result enum has besides the declared exceptions.
+const RESERVED_VARIANTS: &[&str] = &["Other", "Success"];
+
+/// The client's own methods, which a function's method must not take the name of.
+const CLIENT_METHODS: &[&str] = &["new", "with_protocol", "get_ref", "into_inner"];
+
+/// Clippy's default `too-many-arguments-threshold`, counting `&self`.
+const CLIPPY_MAX_ARGUMENTS: usize = 7;
 
 /// Names of the per-method error types of one file: `SayError`, or `HelloServiceSayError`
-/// where two services of the file (or a type) would otherwise share a name.
+/// where two services of the file (or a type) would otherwise share a name, numbered where
+/// even that is taken.
 pub(crate) struct ErrorNames {
     names: BTreeMap<(usize, String), String>,
 }
@@ -20,35 +32,43 @@ pub(crate) struct ErrorNames {
 impl ErrorNames {
     pub(crate) fn new(cx: &Context<'_>, file: usize) -> Self {
         let defs = &cx.program.files[file].defs;
-        let taken: BTreeSet<String> = defs
-            .iter()
-            .filter(|d| !matches!(d, Def::Service(_)))
-            .map(|d| naming::camel(d.name()))
-            .collect();
+        let mut taken: BTreeSet<String> = BTreeSet::new();
+        for (index, def) in defs.iter().enumerate() {
+            let name = cx.def_name(DefRef { file, index });
+            if let Def::Service(_) = def {
+                taken.insert(joined(name, "Server"));
+                taken.insert(joined(name, "Client"));
+            }
+            taken.insert(name.to_string());
+        }
         let mut count: BTreeMap<String, usize> = BTreeMap::new();
         for def in defs {
             if let Def::Service(s) = def {
-                for f in &s.functions {
-                    *count
-                        .entry(format!("{}Error", naming::camel(&f.name)))
-                        .or_default() += 1;
+                for (_, camel) in function_names(s) {
+                    *count.entry(joined(&camel, "Error")).or_default() += 1;
                 }
             }
         }
-        let mut names = BTreeMap::new();
+        let (mut keys, mut wanted) = (Vec::new(), Vec::new());
         for (index, def) in defs.iter().enumerate() {
             if let Def::Service(s) = def {
-                for f in &s.functions {
-                    let short = format!("{}Error", naming::camel(&f.name));
+                for (f, (_, camel)) in s.functions.iter().zip(function_names(s)) {
+                    let short = joined(&camel, "Error");
                     let name = if count[&short] > 1 || taken.contains(&short) {
-                        format!("{}{short}", naming::camel(&s.name))
+                        joined(cx.def_name(DefRef { file, index }), &short)
                     } else {
                         short
                     };
-                    names.insert((index, f.name.clone()), name);
+                    keys.push((index, f.name.clone()));
+                    wanted.push(name);
                 }
             }
         }
+        let taken: Vec<&str> = taken.iter().map(String::as_str).collect();
+        let names = keys
+            .into_iter()
+            .zip(naming::unique(wanted, &taken, Case::Camel))
+            .collect();
         ErrorNames { names }
     }
 
@@ -64,6 +84,47 @@ impl ErrorNames {
 struct Method<'a> {
     service: DefRef,
     function: &'a FunctionDef,
+    /// Its method's name in the declaring service's trait (`snake_case`).
+    name: String,
+    /// Its name in the names of its types (`FooArgs`, `FooResult`).
+    camel: String,
+}
+
+/// The Rust names of a service's functions, in order: (`snake_case` for methods,
+/// `CamelCase` for the names of their types), each made distinct.
+fn function_names(s: &ServiceDef) -> Vec<(String, String)> {
+    let snake = s.functions.iter().map(|f| naming::snake(&f.name)).collect();
+    let camel = s.functions.iter().map(|f| naming::camel(&f.name)).collect();
+    naming::unique(snake, &[], Case::Snake)
+        .into_iter()
+        .zip(naming::unique(camel, &[], Case::Camel))
+        .collect()
+}
+
+/// `#[allow(clippy::wrong_self_convention)]` for a method named `name` that clippy expects
+/// to take no `self` (`new`, `from_*`) or to take `self` by value (`into_*`, `to_*_mut`):
+/// the IDL names the function, and every call takes `&self`.
+fn allow_self_convention(name: &str) -> TokenStream {
+    let name = name.trim_start_matches("r#");
+    if name == "new"
+        || name.starts_with("from_")
+        || name.starts_with("into_")
+        || (name.starts_with("to_") && name.ends_with("_mut"))
+    {
+        quote!(#[allow(clippy::wrong_self_convention)])
+    } else {
+        TokenStream::new()
+    }
+}
+
+/// `#[allow(clippy::too_many_arguments)]` for a method taking `args`: the IDL decides them,
+/// and one method argument per IDL argument is what a caller expects.
+fn allow_many(args: &[crate::model::FieldDef]) -> TokenStream {
+    if args.len() + 1 > CLIPPY_MAX_ARGUMENTS {
+        quote!(#[allow(clippy::too_many_arguments)])
+    } else {
+        TokenStream::new()
+    }
 }
 
 impl Context<'_> {
@@ -84,12 +145,14 @@ impl Context<'_> {
         let mut out: Vec<Method<'_>> = Vec::new();
         for r in chain.into_iter().rev() {
             if let Def::Service(s) = self.program.def(r) {
-                for f in &s.functions {
+                for (f, (name, camel)) in s.functions.iter().zip(function_names(s)) {
                     // A child's function of the same name replaces the parent's.
                     out.retain(|m| m.function.name != f.name);
                     out.push(Method {
                         service: r,
                         function: f,
+                        name,
+                        camel,
                     });
                 }
             }
@@ -99,7 +162,7 @@ impl Context<'_> {
 
     /// The path of the module holding a service's argument and result types.
     fn messages_module(&self, service: DefRef) -> TokenStream {
-        let name = messages_module_name(self.program.def(service).name());
+        let name = messages_module_name(self.def_name(service));
         let up = self.up(service.file != self.file);
         if service.file == self.file {
             quote!(#(#up::)* #name)
@@ -110,8 +173,7 @@ impl Context<'_> {
     }
 
     fn error_path(&self, m: &Method<'_>) -> TokenStream {
-        let names = ErrorNames::new(self, m.service.file);
-        let name = ident(&names.get(m.service.index, &m.function.name));
+        let name = ident(&self.errors[m.service.file].get(m.service.index, &m.function.name));
         let up = self.up(m.service.file != self.file);
         if m.service.file == self.file {
             quote!(#(#up::)* #name)
@@ -141,7 +203,7 @@ impl Context<'_> {
         for f in &s.functions {
             items.push(self.error_type(r, f, errors)?);
         }
-        items.push(self.messages(s)?);
+        items.push(self.messages(r, s)?);
         items.push(self.handler_trait(r, s)?);
         items.push(self.server(r, s)?);
         items.push(self.client(r, s)?);
@@ -168,8 +230,12 @@ impl Context<'_> {
         for t in &f.throws {
             *seen_types.entry(t.ty.clone()).or_default() += 1;
         }
-        for t in &f.throws {
-            let variant = ident(&naming::camel(&t.name));
+        for (t, variant) in f
+            .throws
+            .iter()
+            .zip(variant_names(&f.throws, RESERVED_VARIANTS))
+        {
+            let variant = ident(&variant);
             let ty = self.rust_type(&t.ty, false)?;
             let vdoc = match &t.doc {
                 Some(_) => doc_attrs(&t.doc),
@@ -241,8 +307,8 @@ impl Context<'_> {
     }
 
     /// The module of argument structs and result enums of a service's own functions.
-    fn messages(&self, s: &ServiceDef) -> Result<TokenStream, EmitError> {
-        let module = messages_module_name(&s.name);
+    fn messages(&self, r: DefRef, s: &ServiceDef) -> Result<TokenStream, EmitError> {
+        let module = messages_module_name(self.def_name(r));
         let doc = format!(
             " The messages of service `{}`: what each call and reply carries.",
             s.name
@@ -250,11 +316,12 @@ impl Context<'_> {
         let mut items = Vec::new();
         self.depth.set(self.depth.get() + 1);
         let result = (|| {
-            for f in &s.functions {
+            for (f, (_, camel)) in s.functions.iter().zip(function_names(s)) {
                 let args = Self::args_struct(f);
-                items.push(self.struct_item(None, &args)?);
+                let name = args_type(&camel);
+                items.push(self.struct_item(None, &args, name)?);
                 if !f.oneway {
-                    items.push(self.result_enum(f)?);
+                    items.push(self.result_enum(f, &camel)?);
                 }
             }
             Ok::<(), EmitError>(())
@@ -272,8 +339,8 @@ impl Context<'_> {
 
     /// `enum FooResult { Success(T), Err1(E1), ... }` with the wire shape of Apache's
     /// `foo_result` struct: field 0 `success`, then the declared exceptions.
-    fn result_enum(&self, f: &FunctionDef) -> Result<TokenStream, EmitError> {
-        let name = format_ident!("{}Result", naming::camel(&f.name).trim_start_matches("r#"));
+    fn result_enum(&self, f: &FunctionDef, camel: &str) -> Result<TokenStream, EmitError> {
+        let name = result_type(camel);
         let wire_name = format!("{}_result", f.name);
         let doc = format!(
             " The reply of `{}`: its result or one of its declared exceptions.",
@@ -321,8 +388,12 @@ impl Context<'_> {
             }
         };
         let _ = success_variant;
-        for t in &f.throws {
-            let variant = ident(&naming::camel(&t.name));
+        for (t, variant) in f
+            .throws
+            .iter()
+            .zip(variant_names(&f.throws, RESERVED_VARIANTS))
+        {
+            let variant = ident(&variant);
             let ty = self.rust_type(&t.ty, false)?;
             let id = Literal::i16_unsuffixed(t.id);
             let wt = self.wire_type(&t.ty);
@@ -428,8 +499,9 @@ impl Context<'_> {
     fn arg_list(&self, f: &FunctionDef) -> Result<Vec<TokenStream>, EmitError> {
         f.args
             .iter()
-            .map(|a| {
-                let name = ident(&naming::snake(&a.name));
+            .zip(field_names(&f.args))
+            .map(|(a, name)| {
+                let name = ident(&name);
                 let ty = self.field_type(None, a)?;
                 Ok(quote!(#name: #ty))
             })
@@ -438,19 +510,23 @@ impl Context<'_> {
 
     fn handler_trait(&self, r: DefRef, s: &ServiceDef) -> Result<TokenStream, EmitError> {
         let doc = doc_attrs(&s.doc);
-        let name = ident(&naming::camel(&s.name));
+        let rust_name = self.def_name(r);
+        let name = ident(rust_name);
         let supertrait = match s.extends {
             Some(parent) => self.def_path(parent),
             None => quote!(::std::marker::Send + ::std::marker::Sync + 'static),
         };
         let mut fns = Vec::new();
-        for f in &s.functions {
+        for (f, (method, camel)) in s.functions.iter().zip(function_names(s)) {
+            let fname = ident(&method);
+            let convention = allow_self_convention(&method);
             let m = Method {
                 service: r,
                 function: f,
+                name: method,
+                camel,
             };
             let fdoc = doc_or(&f.doc, format!("Handles `{}`.", f.name));
-            let fname = ident(&naming::snake(&f.name));
             let args = self.arg_list(f)?;
             let ret = self.return_type(&m)?;
             let oneway_doc = if f.oneway {
@@ -459,25 +535,25 @@ impl Context<'_> {
                 TokenStream::new()
             };
             let complex = self.allow_complex(f.args.iter().map(|a| &a.ty).chain(f.returns.iter()));
+            let many = allow_many(&f.args);
             fns.push(quote! {
                 #fdoc
                 #oneway_doc
                 #complex
+                #many
+                #convention
                 fn #fname(&self, #(#args),*) -> impl ::std::future::Future<Output = #ret> + ::std::marker::Send;
             });
         }
+        let server = joined(rust_name, "Server");
         let trait_doc = if s.doc.is_none() {
             let d = format!(
-                " The handler of service `{}`: implement it and serve it with [`{}Server`].",
+                " The handler of service `{}`: implement it and serve it with [`{server}`].",
                 s.name,
-                naming::camel(&s.name)
             );
             quote!(#[doc = #d])
         } else {
-            let d = format!(
-                " Implement it and serve it with [`{}Server`].",
-                naming::camel(&s.name)
-            );
+            let d = format!(" Implement it and serve it with [`{server}`].");
             quote!(#doc #[doc = ""] #[doc = #d])
         };
         Ok(quote! {
@@ -489,8 +565,8 @@ impl Context<'_> {
     }
 
     fn server(&self, r: DefRef, s: &ServiceDef) -> Result<TokenStream, EmitError> {
-        let trait_name = ident(&naming::camel(&s.name));
-        let name = format_ident!("{}Server", naming::camel(&s.name).trim_start_matches("r#"));
+        let trait_name = ident(self.def_name(r));
+        let name = ident(&joined(self.def_name(r), "Server"));
         let wire = &s.name;
         let doc = format!(
             " Serves [`{trait_name}`] as a `tower::Service<Request, Response = Response>`: decodes \
@@ -503,13 +579,12 @@ impl Context<'_> {
             let f = m.function;
             let method_wire = &f.name;
             let module = self.messages_module(m.service);
-            let args_ty = format_ident!("{}Args", naming::camel(&f.name).trim_start_matches("r#"));
-            let fname = ident(&naming::snake(&f.name));
-            let arg_names: Vec<TokenStream> = f
-                .args
+            let args_ty = args_type(&m.camel);
+            let fname = ident(&m.name);
+            let arg_names: Vec<TokenStream> = field_names(&f.args)
                 .iter()
-                .map(|a| {
-                    let n = ident(&naming::snake(&a.name));
+                .map(|n| {
+                    let n = ident(n);
                     quote!(args.#n)
                 })
                 .collect();
@@ -526,15 +601,14 @@ impl Context<'_> {
                     }
                 }
             } else {
-                let result_ty =
-                    format_ident!("{}Result", naming::camel(&f.name).trim_start_matches("r#"));
+                let result_ty = result_type(&m.camel);
                 let success = if f.returns.is_some() {
                     quote!(::std::result::Result::Ok(v) => ::std::result::Result::Ok(#module::#result_ty::Success(v)),)
                 } else {
                     quote!(::std::result::Result::Ok(()) => ::std::result::Result::Ok(#module::#result_ty::Success),)
                 };
-                let declared = f.throws.iter().map(|t| {
-                    let v = ident(&naming::camel(&t.name));
+                let declared = variant_names(&f.throws, RESERVED_VARIANTS).into_iter().map(|v| {
+                    let v = ident(&v);
                     quote!(::std::result::Result::Err(#error::#v(e)) => ::std::result::Result::Ok(#module::#result_ty::#v(e)),)
                 });
                 quote! {
@@ -562,6 +636,22 @@ impl Context<'_> {
                 )),
             });
         }
+        let unknown = quote! {
+            let response = ::thrift_tower::codegen::unknown_method(&request, #wire);
+            ::std::boxed::Box::pin(::std::future::ready(::std::result::Result::Ok(response)))
+        };
+        let dispatch = if arms.is_empty() {
+            // A service without functions answers every call as an unknown method.
+            unknown
+        } else {
+            quote! {
+                let handler = ::std::sync::Arc::clone(&self.handler);
+                match request.method() {
+                    #(#arms)*
+                    _ => { #unknown }
+                }
+            }
+        };
         Ok(quote! {
             #[doc = #doc]
             pub struct #name<H> {
@@ -606,60 +696,59 @@ impl Context<'_> {
                 }
 
                 fn call(&mut self, request: ::thrift_tower::Request) -> Self::Future {
-                    let handler = ::std::sync::Arc::clone(&self.handler);
-                    match request.method() {
-                        #(#arms)*
-                        _ => {
-                            let response = ::thrift_tower::codegen::unknown_method(&request, #wire);
-                            ::std::boxed::Box::pin(::std::future::ready(::std::result::Result::Ok(response)))
-                        }
-                    }
+                    #dispatch
                 }
             }
         })
     }
 
     fn client(&self, r: DefRef, s: &ServiceDef) -> Result<TokenStream, EmitError> {
-        let name = format_ident!("{}Client", naming::camel(&s.name).trim_start_matches("r#"));
+        let name = ident(&joined(self.def_name(r), "Client"));
         let doc = format!(
             " A client of service `{}` over any `tower::Service<Request, Response = Response>`: \
              a channel, an HTTP transport, a balancer, or a stack of layers around them.",
             s.name
         );
         let mut fns = Vec::new();
-        for m in self.methods(r) {
+        let methods = self.methods(r);
+        // One impl holds the methods of the whole chain of services and the client's own.
+        let names = naming::unique(
+            methods.iter().map(|m| m.name.clone()).collect(),
+            CLIENT_METHODS,
+            Case::Snake,
+        );
+        for (m, fname) in methods.iter().zip(names) {
+            let convention = allow_self_convention(&fname);
             let f = m.function;
             let fdoc = doc_or(&f.doc, format!("Calls `{}`.", f.name));
-            let fname = ident(&naming::snake(&f.name));
+            let fname = ident(&fname);
             let method_wire = &f.name;
             let module = self.messages_module(m.service);
-            let args_ty = format_ident!("{}Args", naming::camel(&f.name).trim_start_matches("r#"));
+            let args_ty = args_type(&m.camel);
             let params = self.arg_list(f)?;
-            let fields: Vec<TokenStream> = f
-                .args
+            let fields: Vec<TokenStream> = field_names(&f.args)
                 .iter()
-                .map(|a| {
-                    let n = ident(&naming::snake(&a.name));
+                .map(|n| {
+                    let n = ident(n);
                     quote!(#n)
                 })
                 .collect();
-            let ret = self.return_type(&m)?;
-            let error = self.error_path(&m);
+            let ret = self.return_type(m)?;
+            let error = self.error_path(m);
             let body = if f.oneway {
                 quote! {
                     ::thrift_tower::codegen::call_oneway(&self.inner, self.protocol, #method_wire, &args).await?;
                     ::std::result::Result::Ok(())
                 }
             } else {
-                let result_ty =
-                    format_ident!("{}Result", naming::camel(&f.name).trim_start_matches("r#"));
+                let result_ty = result_type(&m.camel);
                 let success = if f.returns.is_some() {
                     quote!(#module::#result_ty::Success(v) => ::std::result::Result::Ok(v),)
                 } else {
                     quote!(#module::#result_ty::Success => ::std::result::Result::Ok(()),)
                 };
-                let declared = f.throws.iter().map(|t| {
-                    let v = ident(&naming::camel(&t.name));
+                let declared = variant_names(&f.throws, RESERVED_VARIANTS).into_iter().map(|v| {
+                    let v = ident(&v);
                     quote!(#module::#result_ty::#v(e) => ::std::result::Result::Err(#error::#v(e)),)
                 });
                 quote! {
@@ -671,9 +760,12 @@ impl Context<'_> {
                 }
             };
             let complex = self.allow_complex(f.args.iter().map(|a| &a.ty).chain(f.returns.iter()));
+            let many = allow_many(&f.args);
             fns.push(quote! {
                 #fdoc
                 #complex
+                #many
+                #convention
                 pub async fn #fname(&self, #(#params),*) -> #ret {
                     let args = #module::#args_ty { #(#fields),* };
                     #body
@@ -722,10 +814,21 @@ impl Context<'_> {
     }
 }
 
+/// `FooArgs`: the argument struct of a function whose `CamelCase` name is `camel`.
+fn args_type(camel: &str) -> proc_macro2::Ident {
+    ident(&joined(camel, "Args"))
+}
+
+/// `FooResult`: the reply enum of a function whose `CamelCase` name is `camel`.
+fn result_type(camel: &str) -> proc_macro2::Ident {
+    ident(&joined(camel, "Result"))
+}
+
 /// `<service>_messages`: the module of a service's argument and result types.
 fn messages_module_name(service: &str) -> proc_macro2::Ident {
+    let snake = naming::snake(service);
     format_ident!(
         "{}_messages",
-        naming::snake(service).trim_start_matches("r#")
+        snake.trim_start_matches("r#").trim_end_matches('_')
     )
 }

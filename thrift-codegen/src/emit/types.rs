@@ -3,17 +3,17 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{Context, EmitError, doc_or, ident};
+use super::{Context, EmitError, doc_or, field_names, ident, variant_names};
 use crate::ast::{BaseType, StructKind};
 use crate::model::{
     ConstDef, Def, DefRef, EnumDef, FieldDef, Requiredness, StructDef, Ty, TypedefDef, Value,
 };
-use crate::naming;
+use crate::naming::{self, Case};
 
 impl Context<'_> {
-    pub(crate) fn typedef(&self, t: &TypedefDef) -> Result<TokenStream, EmitError> {
+    pub(crate) fn typedef(&self, r: DefRef, t: &TypedefDef) -> Result<TokenStream, EmitError> {
         let doc = doc_or(&t.doc, format!("The typedef `{}`.", t.name));
-        let name = ident(&naming::camel(&t.name));
+        let name = ident(self.def_name(r));
         let ty = self.rust_type(&t.ty, false)?;
         Ok(quote! {
             #doc
@@ -21,9 +21,9 @@ impl Context<'_> {
         })
     }
 
-    pub(crate) fn constant(&self, c: &ConstDef) -> Result<TokenStream, EmitError> {
+    pub(crate) fn constant(&self, r: DefRef, c: &ConstDef) -> Result<TokenStream, EmitError> {
         let doc = doc_or(&c.doc, format!("The constant `{}`.", c.name));
-        let name = ident(&naming::screaming(&c.name));
+        let name = ident(self.def_name(r));
         let resolved = self.program.resolve(&c.ty).clone();
         Ok(match (&resolved, &c.value) {
             (Ty::Base(BaseType::String), Value::String(s)) => quote! {
@@ -40,16 +40,10 @@ impl Context<'_> {
             (Ty::Base(_), _) | (Ty::Named(_), Value::Enum(..)) => {
                 let ty = self.rust_type(&c.ty, false)?;
                 let value = self.value_expr(&c.ty, &c.value)?;
-                // The IDL's number is kept as written, even where it is close to one of
-                // Rust's named constants.
-                let allow = if matches!(resolved, Ty::Base(BaseType::Double)) {
-                    quote!(#[allow(clippy::approx_constant)])
-                } else {
-                    TokenStream::new()
-                };
+                let approx = allow_approx([&c.value]);
                 quote! {
                     #doc
-                    #allow
+                    #approx
                     pub const #name: #ty = #value;
                 }
             }
@@ -57,9 +51,11 @@ impl Context<'_> {
                 let ty = self.rust_type(&c.ty, false)?;
                 let value = self.value_expr(&c.ty, &c.value)?;
                 let complex = self.allow_complex(std::iter::once(&c.ty));
+                let approx = allow_approx([&c.value]);
                 quote! {
                     #doc
                     #complex
+                    #approx
                     pub static #name: ::std::sync::LazyLock<#ty> = ::std::sync::LazyLock::new(|| #value);
                 }
             }
@@ -92,7 +88,7 @@ impl Context<'_> {
                 quote!(#l)
             }
             (Ty::Base(BaseType::Double), Value::Double(d)) => {
-                let l = Literal::f64_suffixed(*d);
+                let l = double_literal(*d);
                 if key {
                     quote!(::thrift_tower::OrderedF64(#l))
                 } else {
@@ -100,7 +96,7 @@ impl Context<'_> {
                 }
             }
             (Ty::Base(BaseType::Double), Value::Int(i)) => {
-                let l = Literal::f64_suffixed(*i as f64);
+                let l = double_literal(*i as f64);
                 if key {
                     quote!(::thrift_tower::OrderedF64(#l))
                 } else {
@@ -131,9 +127,9 @@ impl Context<'_> {
                 let Def::Enum(def) = self.program.def(*r) else {
                     return Err(internal("enum value of a non-enum"));
                 };
-                match def.values.iter().find(|x| x.value == *v) {
-                    Some(named) => {
-                        let name = ident(&naming::screaming(&named.name));
+                match def.values.iter().position(|x| x.value == *v) {
+                    Some(i) => {
+                        let name = ident(&enum_value_names(def)[i]);
                         quote!(#path::#name)
                     }
                     None => {
@@ -173,6 +169,7 @@ impl Context<'_> {
                     return Err(internal("struct literal of a non-struct"));
                 };
                 let path = self.def_path(*r);
+                let key_fields = self.is_keyed(Some(*r));
                 if def.kind == StructKind::Union {
                     let [(i, v)] = fields.as_slice() else {
                         return Err(EmitError {
@@ -182,8 +179,8 @@ impl Context<'_> {
                             ),
                         });
                     };
-                    let variant = ident(&naming::camel(&def.fields[*i].name));
-                    let v = self.value_expr(&def.fields[*i].ty, v)?;
+                    let variant = ident(&variant_names(&def.fields, &[])[*i]);
+                    let v = self.value_expr_in(&def.fields[*i].ty, v, key_fields)?;
                     return Ok(quote!(#path::#variant(#v)));
                 }
                 if !self.is_defaultable(*r) {
@@ -194,11 +191,12 @@ impl Context<'_> {
                         ),
                     });
                 }
+                let names = field_names(&def.fields);
                 let mut sets = Vec::new();
                 for (i, v) in fields {
                     let f = &def.fields[*i];
-                    let name = ident(&naming::snake(&f.name));
-                    let mut e = self.value_expr(&f.ty, v)?;
+                    let name = ident(&names[*i]);
+                    let mut e = self.value_expr_in(&f.ty, v, key_fields)?;
                     if self.is_recursive(Some(*r), &f.ty) {
                         e = quote!(::std::boxed::Box::new(#e));
                     }
@@ -222,20 +220,40 @@ impl Context<'_> {
         })
     }
 
-    pub(crate) fn enumeration(&self, e: &EnumDef) -> TokenStream {
+    /// Whether the expression for `v` is as cheap as a literal (clippy then wants
+    /// `unwrap_or(v)`, not `unwrap_or_else(|| v)`): no call, no allocation.
+    fn is_cheap(&self, v: &Value) -> bool {
+        match v {
+            Value::Bool(_) | Value::Int(_) | Value::Double(_) | Value::Enum(..) => true,
+            Value::String(_) | Value::List(_) | Value::Map(_) => false,
+            Value::Struct(r, fields) => {
+                let Def::Struct(def) = self.program.def(*r) else {
+                    return false;
+                };
+                // `..Default::default()` and `Box::new` are calls.
+                (def.kind == StructKind::Union || fields.len() == def.fields.len())
+                    && fields.iter().all(|(i, v)| {
+                        !self.is_recursive(Some(*r), &def.fields[*i].ty) && self.is_cheap(v)
+                    })
+            }
+        }
+    }
+
+    pub(crate) fn enumeration(&self, r: DefRef, e: &EnumDef) -> TokenStream {
         let doc = doc_or(&e.doc, format!("The enum `{}`.", e.name));
-        let name = ident(&naming::camel(&e.name));
-        let consts = e.values.iter().map(|v| {
+        let name = ident(self.def_name(r));
+        let names = enum_value_names(e);
+        let consts = e.values.iter().zip(&names).map(|(v, cname)| {
             let doc = doc_or(&v.doc, format!("`{}` = {}.", v.name, v.value));
-            let cname = ident(&naming::screaming(&v.name));
+            let cname = ident(cname);
             let value = Literal::i32_unsuffixed(v.value);
             quote! {
                 #doc
                 pub const #cname: Self = Self(#value);
             }
         });
-        let all = e.values.iter().map(|v| {
-            let cname = ident(&naming::screaming(&v.name));
+        let all = names.iter().map(|cname| {
+            let cname = ident(cname);
             quote!(Self::#cname)
         });
         // Several names may share a value; the first one names it.
@@ -318,7 +336,7 @@ impl Context<'_> {
         owner: Option<DefRef>,
         f: &FieldDef,
     ) -> Result<TokenStream, EmitError> {
-        let mut ty = self.rust_type(&f.ty, false)?;
+        let mut ty = self.rust_type(&f.ty, self.is_keyed(owner))?;
         if self.is_recursive(owner, &f.ty) {
             ty = quote!(::std::boxed::Box<#ty>);
         }
@@ -332,15 +350,16 @@ impl Context<'_> {
         if s.kind == StructKind::Union {
             return self.union(r, s);
         }
-        self.struct_item(Some(r), s)
+        self.struct_item(Some(r), s, ident(self.def_name(r)))
     }
 
-    /// A struct or exception; `owner` is `None` for the argument structs of functions,
-    /// which are not definitions of the program.
+    /// A struct or exception named `name` in Rust; `owner` is `None` for the argument
+    /// structs of functions, which are not definitions of the program.
     pub(crate) fn struct_item(
         &self,
         owner: Option<DefRef>,
         s: &StructDef,
+        name: proc_macro2::Ident,
     ) -> Result<TokenStream, EmitError> {
         let kind = if s.kind == StructKind::Exception {
             "exception"
@@ -348,7 +367,6 @@ impl Context<'_> {
             "struct"
         };
         let doc = doc_or(&s.doc, format!("The {kind} `{}`.", s.name));
-        let name = ident(&naming::camel(&s.name));
         let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
         let ordered = match owner {
             Some(r) => self.is_struct_ordered(r),
@@ -374,23 +392,26 @@ impl Context<'_> {
         if defaultable && !has_defaults {
             derives.push(quote!(Default));
         }
+        let names = field_names(&s.fields);
+        let key_fields = self.is_keyed(owner);
         let mut fields = Vec::new();
-        for f in &s.fields {
+        for (f, fname) in s.fields.iter().zip(&names) {
             let doc = doc_or(&f.doc, format!("Field {} (`{}`).", f.id, f.name));
-            let fname = ident(&naming::snake(&f.name));
+            let fname = ident(fname);
             let ty = self.field_type(owner, f)?;
             fields.push(quote! {
                 #doc
                 pub #fname: #ty,
             });
         }
+        let approx = allow_approx(s.fields.iter().filter_map(|f| f.default.as_ref()));
         let default_impl = if defaultable && has_defaults {
             let mut inits = Vec::new();
-            for f in &s.fields {
-                let fname = ident(&naming::snake(&f.name));
+            for (f, fname) in s.fields.iter().zip(&names) {
+                let fname = ident(fname);
                 let value = match &f.default {
                     Some(v) => {
-                        let mut e = self.value_expr(&f.ty, v)?;
+                        let mut e = self.value_expr_in(&f.ty, v, key_fields)?;
                         if self.is_recursive(owner, &f.ty) {
                             e = quote!(::std::boxed::Box::new(#e));
                         }
@@ -404,6 +425,7 @@ impl Context<'_> {
                 inits.push(quote!(#fname: #value,));
             }
             quote! {
+                #approx
                 impl ::std::default::Default for #name {
                     fn default() -> Self {
                         Self { #(#inits)* }
@@ -413,7 +435,7 @@ impl Context<'_> {
         } else {
             TokenStream::new()
         };
-        let codec = self.struct_codec(owner, s)?;
+        let codec = self.struct_codec(owner, s, &name)?;
         let error_impl = if s.kind == StructKind::Exception {
             let format = format!("{} {{self:?}}", s.name);
             quote! {
@@ -444,17 +466,21 @@ impl Context<'_> {
     }
 
     /// `impl Thrift` for a struct or exception.
-    fn struct_codec(&self, owner: Option<DefRef>, s: &StructDef) -> Result<TokenStream, EmitError> {
-        let name = ident(&naming::camel(&s.name));
+    fn struct_codec(
+        &self,
+        owner: Option<DefRef>,
+        s: &StructDef,
+        name: &proc_macro2::Ident,
+    ) -> Result<TokenStream, EmitError> {
         let wire_name = &s.name;
         let mut locals = Vec::new();
         let mut arms = Vec::new();
         let mut build = Vec::new();
         let mut writes = Vec::new();
-        for f in &s.fields {
-            let fname = ident(&naming::snake(&f.name));
-            let local =
-                quote::format_ident!("f_{}", naming::snake(&f.name).trim_start_matches("r#"));
+        let key_fields = self.is_keyed(owner);
+        for (f, fname) in s.fields.iter().zip(field_names(&s.fields)) {
+            let local = quote::format_ident!("f_{}", fname.trim_start_matches("r#"));
+            let fname = ident(&fname);
             let id = Literal::i16_unsuffixed(f.id);
             let wt = self.wire_type(&f.ty);
             let boxed = self.is_recursive(owner, &f.ty);
@@ -471,14 +497,8 @@ impl Context<'_> {
                 let field_wire = &f.name;
                 quote!(#local.ok_or_else(|| ::thrift_tower::protocol::missing_required_field(#wire_name, #field_wire))?)
             } else if let Some(default) = &f.default {
-                let e = self.value_expr(&f.ty, default)?;
-                if matches!(
-                    default,
-                    Value::Bool(_) | Value::Int(_) | Value::Double(_) | Value::Enum(..)
-                ) && !matches!(
-                    self.program.resolve(&f.ty),
-                    Ty::Base(BaseType::String | BaseType::Binary)
-                ) {
+                let e = self.value_expr_in(&f.ty, default, key_fields)?;
+                if self.is_cheap(default) {
                     quote!(#local.unwrap_or(#e))
                 } else {
                     quote!(#local.unwrap_or_else(|| #e))
@@ -530,7 +550,9 @@ impl Context<'_> {
                 }
             }
         };
+        let approx = allow_approx(s.fields.iter().filter_map(|f| f.default.as_ref()));
         Ok(quote! {
+            #approx
             impl ::thrift_tower::protocol::Thrift for #name {
                 const WIRE_TYPE: ::thrift_tower::protocol::WireType = ::thrift_tower::protocol::WireType::Struct;
 
@@ -555,7 +577,7 @@ impl Context<'_> {
     /// A union: an enum with one variant per field.
     fn union(&self, r: DefRef, s: &StructDef) -> Result<TokenStream, EmitError> {
         let doc = doc_or(&s.doc, format!("The union `{}`.", s.name));
-        let name = ident(&naming::camel(&s.name));
+        let name = ident(self.def_name(r));
         let wire_name = &s.name;
         let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
         if self.is_struct_ordered(r) {
@@ -564,10 +586,11 @@ impl Context<'_> {
         let mut variants = Vec::new();
         let mut arms = Vec::new();
         let mut writes = Vec::new();
-        for f in &s.fields {
+        let key_fields = self.is_keyed(Some(r));
+        for (f, variant) in s.fields.iter().zip(variant_names(&s.fields, &[])) {
             let doc = doc_or(&f.doc, format!("Field {} (`{}`).", f.id, f.name));
-            let variant = ident(&naming::camel(&f.name));
-            let mut ty = self.rust_type(&f.ty, false)?;
+            let variant = ident(&variant);
+            let mut ty = self.rust_type(&f.ty, key_fields)?;
             let boxed = self.is_recursive(Some(r), &f.ty);
             if boxed {
                 ty = quote!(::std::boxed::Box<#ty>);
@@ -649,6 +672,52 @@ impl Context<'_> {
                 }
             }
         })
+    }
+}
+
+/// A `double` as Rust: a literal, or the constant for an infinity (a number beyond the
+/// range of a double in the IDL, `1e400`, reads as one, as in Apache's compiler).
+fn double_literal(d: f64) -> TokenStream {
+    if d.is_finite() {
+        let l = Literal::f64_suffixed(d);
+        quote!(#l)
+    } else if d > 0.0 {
+        quote!(f64::INFINITY)
+    } else if d < 0.0 {
+        quote!(f64::NEG_INFINITY)
+    } else {
+        quote!(f64::NAN)
+    }
+}
+
+/// The Rust names of an enum's values, distinct and clear of `VALUES`, which the generated
+/// code defines next to them.
+fn enum_value_names(e: &EnumDef) -> Vec<String> {
+    let names = e
+        .values
+        .iter()
+        .map(|v| naming::screaming(&v.name))
+        .collect();
+    naming::unique(names, &["VALUES"], Case::Screaming)
+}
+
+/// `#[allow(clippy::approx_constant)]` where `values` hold a `double` with a fraction: the
+/// IDL's number is kept as written, even where it is close to one of Rust's named constants
+/// (all of which have a fraction).
+fn allow_approx<'v>(values: impl IntoIterator<Item = &'v Value>) -> TokenStream {
+    fn has_double(v: &Value) -> bool {
+        match v {
+            Value::Double(d) => d.is_finite() && d.fract() != 0.0,
+            Value::List(items) => items.iter().any(has_double),
+            Value::Map(entries) => entries.iter().any(|(k, v)| has_double(k) || has_double(v)),
+            Value::Struct(_, fields) => fields.iter().any(|(_, v)| has_double(v)),
+            Value::Bool(_) | Value::Int(_) | Value::String(_) | Value::Enum(..) => false,
+        }
+    }
+    if values.into_iter().any(has_double) {
+        quote!(#[allow(clippy::approx_constant)])
+    } else {
+        TokenStream::new()
     }
 }
 

@@ -483,7 +483,7 @@ pub(super) fn block<'a, T>(
 }
 
 /// Levenshtein distance, for "did you mean" hints.
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (n, ca) in a.chars().enumerate() {

@@ -50,6 +50,8 @@ mod lexer;
 mod tests;
 mod types;
 
+pub(crate) use input::edit_distance;
+
 /// How deeply containers (`list<list<...>>`), constant lists and maps, and `xsd_attrs` may
 /// nest, all counted together (a field type inside two `xsd_attrs` starts at depth 2).
 /// Apache has no limit; this one keeps a hostile file from overflowing the stack (a level
