@@ -8,6 +8,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "idl/ThriftTest.thrift",
             "../thrift-codegen/tests/idl/grammar.thrift",
             "../thrift-codegen/tests/idl/forward.thrift",
+            // thrift-codegen's golden files: their checked-in output must compile too.
+            "../thrift-codegen/tests/golden/consts.thrift",
+            "../thrift-codegen/tests/golden/enums.thrift",
+            "../thrift-codegen/tests/golden/service.thrift",
+            "../thrift-codegen/tests/golden/structs.thrift",
+            "../thrift-codegen/tests/golden/unions.thrift",
         ],
         &["idl"],
     )?;
