@@ -68,9 +68,14 @@ pub(crate) async fn serve_connection<IO, S>(
         if !reading && calls.is_empty() {
             break;
         }
+        // At the in-flight limit the connection is not read: what is in the buffer waits
+        // on us, not on the peer, so no timeout runs.
+        let at_limit = calls.len() >= config.max_in_flight;
         // A partly received message must complete within the read timeout; a connection
         // with nothing to do may idle for the idle timeout.
-        let deadline = if !rbuf.is_empty() {
+        let deadline = if at_limit {
+            None
+        } else if !rbuf.is_empty() {
             config.read_timeout.map(|t| last_read + t)
         } else if calls.is_empty() {
             config.idle_timeout.map(|t| last_activity + t)
@@ -80,6 +85,11 @@ pub(crate) async fn serve_connection<IO, S>(
         tokio::select! {
             Some(done) = calls.join_next(), if !calls.is_empty() => {
                 last_activity = Instant::now();
+                if at_limit {
+                    // Reading resumes: the read timeout counts from now, not from when the
+                    // peer's last bytes came in before we stopped reading.
+                    last_read = last_activity;
+                }
                 let (header, protocol, reply) = match done {
                     Ok(finished) => finished,
                     // Calls catch panics; a task is only lost if the runtime shuts down.

@@ -270,16 +270,21 @@ where
         loop {
             let permit = match &permits {
                 Some(p) => tokio::select! {
-                    permit = Arc::clone(p).acquire_owned() => Some(permit.map_err(|e| Error::from(std::io::Error::other(e)))?),
+                    biased;
                     () = &mut signal => break,
+                    permit = Arc::clone(p).acquire_owned() => Some(permit.map_err(|e| Error::from(std::io::Error::other(e)))?),
                 },
                 None => None,
             };
+            // In this order, not at random: once the signal has fired no connection is
+            // accepted, however many are waiting; and a flood of connections cannot keep
+            // finished ones from being reaped.
             let accepted = tokio::select! {
-                accepted = acceptor.accept() => accepted,
+                biased;
                 () = &mut signal => break,
                 // Reap finished connections so the set does not grow without bound.
                 Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+                accepted = acceptor.accept() => accepted,
             };
             let (io, peer) = match accepted {
                 Ok(a) => a,
@@ -306,6 +311,10 @@ where
                 .instrument(span),
             );
         }
+        // Stop listening now, not when the grace ends: a connection made in the meantime
+        // would wait in the backlog, unserved, until then; with the listener closed it is
+        // refused at once.
+        drop(acceptor);
         debug!(connections = connections.len(), "shutting down");
         let _ = stop_tx.send(true);
         let drained = tokio::time::timeout(config.shutdown_grace, async {
