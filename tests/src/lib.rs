@@ -8,6 +8,7 @@
 pub mod apache_python;
 pub mod cross;
 pub mod dynamic;
+pub mod process;
 pub mod thrift_test_handler;
 
 thrift_tower::include_idl!("thrift_test");

@@ -12,20 +12,19 @@
 //! Requires Debian's `thrift` compiler and `python3-thrift` (`tests/setup-debian.sh`) and the
 //! shared IDL folder (`THRIFT_SHARED_IDL`); the tests fail, never skip, without them.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use tests::apache_python::{IDL_ENV, PYTHON, idl_dir, repo_root};
+use tests::apache_python::{PYTHON, repo_root};
+use tests::process::{
+    GeneratedPython, SETUP_HINT, collect, free_port, generated_python, run_bounded,
+};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
-const SETUP_HINT: &str = "run tests/setup-debian.sh (it installs Debian's thrift-compiler and \
-                          python3-thrift)";
 const TRANSPORTS: [&str; 2] = ["buffered", "framed"];
 /// How long the server may take to print that it listens.
 const SERVER_START: Duration = Duration::from_secs(30);
@@ -215,176 +214,5 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A port nothing listens on right now.
-fn free_port() -> Result<u16, String> {
-    let listener =
-        TcpListener::bind(("127.0.0.1", 0)).map_err(|e| format!("cannot bind a port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
-}
-
-// ----------------------------------------------------------------------------------------
-// Running the client
-
-struct Run {
-    /// `None` when it was killed for taking too long.
-    status: Option<ExitStatus>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `command` to its end or until `limit`, whichever comes first, collecting its output.
-fn run_bounded(command: &mut Command, limit: Duration) -> std::io::Result<Run> {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let stdout = Arc::new(Mutex::new(String::new()));
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let readers = [
-        child.stdout.take().map(|p| collect(p, stdout.clone())),
-        child.stderr.take().map(|p| collect(p, stderr.clone())),
-    ];
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    for reader in readers.into_iter().flatten() {
-        let _ = reader.join();
-    }
-    let take = |s: &Arc<Mutex<String>>| s.lock().map(|s| s.clone()).unwrap_or_default();
-    Ok(Run {
-        status,
-        stdout: take(&stdout),
-        stderr: take(&stderr),
-    })
-}
-
-/// Appends everything `pipe` gives to `into`, on a thread of its own.
-fn collect(
-    mut pipe: impl Read + Send + 'static,
-    into: Arc<Mutex<String>>,
-) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            match pipe.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if let Ok(mut s) = into.lock() {
-                        s.push_str(&String::from_utf8_lossy(&buf[..n]));
-                    }
-                }
-            }
-        }
-    })
-}
-
-// ----------------------------------------------------------------------------------------
-// The Python code generated from ThriftTest.thrift
-
-/// A folder holding `thrift --gen py` output, removed when the last test using it is done.
-struct GeneratedPython(PathBuf);
-
-impl GeneratedPython {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for GeneratedPython {
-    fn drop(&mut self) {
-        // Best effort: a leftover folder in the temporary directory harms nothing.
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The generated code, made once while tests that share it run (tests run in parallel
-/// threads of one process) and removed when the last of them drops it.
-fn generated_python() -> Result<Arc<GeneratedPython>, String> {
-    static SHARED: Mutex<Weak<GeneratedPython>> = Mutex::new(Weak::new());
-    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(generated) = shared.upgrade() {
-        return Ok(generated);
-    }
-    let generated = Arc::new(generate_python()?);
-    *shared = Arc::downgrade(&generated);
-    Ok(generated)
-}
-
-fn generate_python() -> Result<GeneratedPython, String> {
-    let idl = idl_dir().join("apache/ThriftTest.thrift");
-    if !idl.is_file() {
-        return Err(format!(
-            "{} not found: set {IDL_ENV} to the shared IDL folder (by default ../shared/idl \
-             beside the repository)",
-            idl.display()
-        ));
-    }
-    check_tool(
-        Command::new("thrift").arg("-version"),
-        "the thrift compiler",
-    )?;
-    check_tool(
-        Command::new(PYTHON).args([
-            "-c",
-            "import thrift.protocol.TJSONProtocol, thrift.protocol.TCompactProtocol, \
-             thrift.TMultiplexedProcessor",
-        ]),
-        "Apache Thrift's Python library (python3-thrift) in /usr/bin/python3",
-    )?;
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let dir = GeneratedPython(std::env::temp_dir().join(format!(
-        "thrift-tower-cross-python-{}-{nanos}",
-        std::process::id()
-    )));
-    std::fs::create_dir_all(dir.path())
-        .map_err(|e| format!("cannot create {}: {e}", dir.path().display()))?;
-    let output = Command::new("thrift")
-        .args(["--gen", "py", "-out"])
-        .arg(dir.path())
-        .arg(&idl)
-        .output()
-        .map_err(|e| format!("cannot run thrift: {e}; {SETUP_HINT}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "thrift --gen py {} failed ({}):\n{}",
-            idl.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(dir)
-}
-
-fn check_tool(command: &mut Command, what: &str) -> Result<(), String> {
-    match command.output() {
-        Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(format!(
-            "{what} is not usable ({:?} exited with {}: {}); {SETUP_HINT}",
-            command.get_program(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )),
-        Err(e) => Err(format!(
-            "{what} is missing ({:?}: {e}); {SETUP_HINT}",
-            command.get_program()
-        )),
     }
 }

@@ -1,0 +1,203 @@
+//! Running the cross-test programs and Apache's Python ones from tests: bounded runs that
+//! keep their output, free ports, and Python code generated once per test binary.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, Weak};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::apache_python::{IDL_ENV, PYTHON, idl_dir};
+
+/// What to do when a tool is missing.
+pub const SETUP_HINT: &str = "run tests/setup-debian.sh (it installs Debian's thrift-compiler and \
+                              python3-thrift)";
+
+/// `program arg arg...`, for reports.
+pub fn describe(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> Result<u16, String> {
+    let listener =
+        TcpListener::bind(("127.0.0.1", 0)).map_err(|e| format!("cannot bind a port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+/// Nanoseconds since the epoch, to make names unique.
+pub fn nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// What a bounded run of a program left.
+#[derive(Debug)]
+pub struct Run {
+    /// `None` when it was killed for taking too long.
+    pub status: Option<ExitStatus>,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+}
+
+/// Runs `command` to its end or until `limit`, whichever comes first, collecting its output.
+pub fn run_bounded(command: &mut Command, limit: Duration) -> std::io::Result<Run> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stdout = Arc::new(Mutex::new(String::new()));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let readers = [
+        child.stdout.take().map(|p| collect(p, stdout.clone())),
+        child.stderr.take().map(|p| collect(p, stderr.clone())),
+    ];
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    for reader in readers.into_iter().flatten() {
+        let _ = reader.join();
+    }
+    let take = |s: &Arc<Mutex<String>>| s.lock().map(|s| s.clone()).unwrap_or_default();
+    Ok(Run {
+        status,
+        stdout: take(&stdout),
+        stderr: take(&stderr),
+    })
+}
+
+/// Appends everything `pipe` gives to `into`, on a thread of its own.
+pub fn collect(
+    mut pipe: impl Read + Send + 'static,
+    into: Arc<Mutex<String>>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if let Ok(mut s) = into.lock() {
+                        s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// A folder holding `thrift --gen py` output, removed when the last test using it is done.
+#[derive(Debug)]
+pub struct GeneratedPython(PathBuf);
+
+impl GeneratedPython {
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for GeneratedPython {
+    fn drop(&mut self) {
+        // Best effort: a leftover folder in the temporary directory harms nothing.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The generated code, made once while tests that share it run (tests run in parallel
+/// threads of one process) and removed when the last of them drops it.
+pub fn generated_python() -> Result<Arc<GeneratedPython>, String> {
+    static SHARED: Mutex<Weak<GeneratedPython>> = Mutex::new(Weak::new());
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(generated) = shared.upgrade() {
+        return Ok(generated);
+    }
+    let generated = Arc::new(generate_python()?);
+    *shared = Arc::downgrade(&generated);
+    Ok(generated)
+}
+
+/// Runs `thrift --gen py` of Apache's ThriftTest.thrift into a new folder.
+pub fn generate_python() -> Result<GeneratedPython, String> {
+    let idl = idl_dir().join("apache/ThriftTest.thrift");
+    if !idl.is_file() {
+        return Err(format!(
+            "{} not found: set {IDL_ENV} to the shared IDL folder (by default ../shared/idl \
+             beside the repository)",
+            idl.display()
+        ));
+    }
+    check_tool(
+        Command::new("thrift").arg("-version"),
+        "the thrift compiler",
+    )?;
+    check_tool(
+        Command::new(PYTHON).args([
+            "-c",
+            "import thrift.protocol.TJSONProtocol, thrift.protocol.TCompactProtocol, \
+             thrift.TMultiplexedProcessor, thrift.server.TServer",
+        ]),
+        "Apache Thrift's Python library (python3-thrift) in /usr/bin/python3",
+    )?;
+    let dir = GeneratedPython(std::env::temp_dir().join(format!(
+        "thrift-tower-cross-rust-client-{}-{}",
+        std::process::id(),
+        nanos()
+    )));
+    std::fs::create_dir_all(dir.path())
+        .map_err(|e| format!("cannot create {}: {e}", dir.path().display()))?;
+    let output = Command::new("thrift")
+        .args(["--gen", "py", "-out"])
+        .arg(dir.path())
+        .arg(&idl)
+        .output()
+        .map_err(|e| format!("cannot run thrift: {e}; {SETUP_HINT}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "thrift --gen py {} failed ({}):\n{}",
+            idl.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(dir)
+}
+
+/// Checks that `command` runs, saying what is missing and how to install it otherwise.
+pub fn check_tool(command: &mut Command, what: &str) -> Result<(), String> {
+    match command.output() {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(format!(
+            "{what} is not usable ({:?} exited with {}: {}); {SETUP_HINT}",
+            command.get_program(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Err(format!(
+            "{what} is missing ({:?}: {e}); {SETUP_HINT}",
+            command.get_program()
+        )),
+    }
+}
