@@ -66,6 +66,9 @@ pub struct ProtocolError {
 struct ProtocolErrorInner {
     kind: ProtocolErrorKind,
     message: Cow<'static, str>,
+    /// For [`ProtocolErrorKind::Eof`]: at least how many more bytes the input needed (0:
+    /// unknown), so a transport can wait for them before parsing again.
+    short_by: usize,
 }
 
 impl ProtocolError {
@@ -75,8 +78,24 @@ impl ProtocolError {
             inner: Box::new(ProtocolErrorInner {
                 kind,
                 message: message.into(),
+                short_by: 0,
             }),
         }
+    }
+
+    /// Input ended `short_by` bytes (at least) before the value did.
+    #[cold]
+    pub fn incomplete(message: impl Into<Cow<'static, str>>, short_by: usize) -> Self {
+        let mut e = Self::new(ProtocolErrorKind::Eof, message);
+        e.inner.short_by = short_by;
+        e
+    }
+
+    /// For input that ended early: at least how many more bytes it needed (0 when not
+    /// known). A transport waiting for a message to complete need not parse it again
+    /// before that many more bytes have come.
+    pub fn short_by(&self) -> usize {
+        self.inner.short_by
     }
 
     /// Input ended while `what` was being read.

@@ -61,13 +61,27 @@ where
     Ok((header, start, r.position()))
 }
 
-/// The length of a whole message at the start of `buf`, or `Ok(None)` when `buf` holds only
-/// part of it so far. Used to find message boundaries on unframed connections.
+/// Where the message at the start of a buffer ends, as far as the buffer tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageLen {
+    /// The whole message is there: its length.
+    Complete(usize),
+    /// Only part of it is there; the buffer must hold at least this many bytes before
+    /// parsing again can get further (a declared string or container longer than what
+    /// has come), so a transport can skip parsing until then.
+    Incomplete {
+        /// The least total buffer length worth parsing again.
+        at_least: usize,
+    },
+}
+
+/// Finds the end of the message at the start of `buf`. Used to find message boundaries on
+/// unframed connections.
 pub fn message_len(
     protocol: Protocol,
     buf: &[u8],
     limits: Limits,
-) -> Result<Option<usize>, ProtocolError> {
+) -> Result<MessageLen, ProtocolError> {
     fn scan<R: ProtocolReader + Positioned>(r: &mut R) -> Result<usize, ProtocolError> {
         r.read_message_begin()?;
         r.skip(WireType::Struct)?;
@@ -80,8 +94,10 @@ pub fn message_len(
         Protocol::Json => scan(&mut JsonReader::new(buf, limits)),
     };
     match result {
-        Ok(len) => Ok(Some(len)),
-        Err(e) if e.is_eof() => Ok(None),
+        Ok(len) => Ok(MessageLen::Complete(len)),
+        Err(e) if e.is_eof() => Ok(MessageLen::Incomplete {
+            at_least: buf.len().saturating_add(e.short_by().max(1)),
+        }),
         Err(e) => Err(e),
     }
 }
@@ -179,16 +195,39 @@ mod tests {
             assert_eq!(again.freeze(), full, "{protocol}");
             assert_eq!(
                 message_len(protocol, &full, Limits::default()).unwrap(),
-                Some(full.len())
+                MessageLen::Complete(full.len())
             );
             for cut in 0..full.len() {
-                assert_eq!(
-                    message_len(protocol, &full[..cut], Limits::default()).unwrap(),
-                    None,
-                    "{protocol} cut at {cut}"
-                );
+                match message_len(protocol, &full[..cut], Limits::default()).unwrap() {
+                    MessageLen::Incomplete { at_least } => assert!(
+                        at_least > cut && at_least <= full.len(),
+                        "{protocol} cut at {cut}: parse again at {at_least}"
+                    ),
+                    other => panic!("{protocol} cut at {cut}: {other:?}"),
+                }
             }
         }
+    }
+
+    #[test]
+    fn a_long_string_arriving_is_not_parsed_again_until_it_can_be_complete() {
+        let header = MessageHeader::new("put", MessageType::Call, 1);
+        let mut body = BytesMut::new();
+        let mut w = BinaryWriter::new(&mut body);
+        w.write_field_begin("blob", WireType::String, 1).unwrap();
+        w.write_binary(&[7u8; 100_000]).unwrap();
+        w.write_field_stop().unwrap();
+        let mut full = BytesMut::new();
+        write_message(Protocol::Binary, &header, &body, &mut full).unwrap();
+        // With only the header and the string's length, the parser knows the message runs
+        // to at least the end of the string.
+        let cut = 4 + 4 + 3 + 4 + 3 + 4 + 10;
+        assert_eq!(
+            message_len(Protocol::Binary, &full[..cut], Limits::default()).unwrap(),
+            MessageLen::Incomplete {
+                at_least: full.len() - 1
+            }
+        );
     }
 
     #[test]

@@ -89,6 +89,14 @@ impl<I: Input> Cursor<I> {
         }
     }
 
+    #[cold]
+    fn short(&self, needed: usize, what: &'static str) -> ProtocolError {
+        ProtocolError::incomplete(
+            format!("input ended while reading {what}"),
+            needed.saturating_sub(self.remaining()),
+        )
+    }
+
     #[inline]
     pub(crate) fn read_array<const N: usize>(
         &mut self,
@@ -99,7 +107,7 @@ impl<I: Input> Cursor<I> {
                 self.pos += N;
                 Ok(a)
             }
-            None => Err(ProtocolError::eof(what)),
+            None => Err(self.short(N, what)),
         }
     }
 
@@ -111,7 +119,7 @@ impl<I: Input> Cursor<I> {
         what: &'static str,
     ) -> Result<&[u8], ProtocolError> {
         if len > self.remaining() {
-            return Err(ProtocolError::eof(what));
+            return Err(self.short(len, what));
         }
         let start = self.pos;
         self.pos += len;
@@ -126,7 +134,7 @@ impl<I: Input> Cursor<I> {
         what: &'static str,
     ) -> Result<Bytes, ProtocolError> {
         if len > self.remaining() {
-            return Err(ProtocolError::eof(what));
+            return Err(self.short(len, what));
         }
         let start = self.pos;
         self.pos += len;
@@ -136,7 +144,7 @@ impl<I: Input> Cursor<I> {
     #[inline]
     pub(crate) fn skip(&mut self, len: usize, what: &'static str) -> Result<(), ProtocolError> {
         if len > self.remaining() {
-            return Err(ProtocolError::eof(what));
+            return Err(self.short(len, what));
         }
         self.pos += len;
         Ok(())
@@ -153,9 +161,9 @@ pub(crate) fn check_string_len(
 ) -> Result<(), ProtocolError> {
     check_string_limit(len, limits)?;
     if len > remaining {
-        return Err(ProtocolError::new(
-            ProtocolErrorKind::Eof,
+        return Err(ProtocolError::incomplete(
             format!("string or binary of {len} bytes declared, but only {remaining} bytes remain"),
+            len - remaining,
         ));
     }
     Ok(())
@@ -198,13 +206,14 @@ pub(crate) fn check_container_len(
             ),
         ));
     }
-    if len.saturating_mul(min_element_size) > remaining {
-        return Err(ProtocolError::new(
-            ProtocolErrorKind::Eof,
+    let needed = len.saturating_mul(min_element_size);
+    if needed > remaining {
+        return Err(ProtocolError::incomplete(
             format!(
                 "container of {len} elements declared, but only {remaining} bytes remain \
                  (each element takes at least {min_element_size})"
             ),
+            needed - remaining,
         ));
     }
     Ok(())
