@@ -111,7 +111,8 @@ fn space_items(code: &str) -> String {
         if let Some(prev) = previous {
             let indent = |l: &str| l.len() - l.trim_start().len();
             let (p, c) = (prev.trim(), line.trim());
-            let prev_ends_item = p == "}" || (p.ends_with(';') && !p.starts_with("//"));
+            let prev_ends_item =
+                p == "}" || p.ends_with("{}") || (p.ends_with(';') && !p.starts_with("//"));
             if prev_ends_item
                 && indent(prev) == indent(line)
                 && STARTS.iter().any(|s| c.starts_with(s))

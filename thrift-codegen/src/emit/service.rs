@@ -792,12 +792,12 @@ impl Context<'_> {
                     self
                 }
 
-                /// The service calls go through.
+                /// A reference to the service calls go through.
                 pub fn get_ref(&self) -> &S {
                     &self.inner
                 }
 
-                /// The service calls go through.
+                /// Takes the client apart, giving back the service calls go through.
                 pub fn into_inner(self) -> S {
                     self.inner
                 }

@@ -269,7 +269,8 @@ impl Context<'_> {
             })
             .collect();
         let wire_name = &e.name;
-        let unnamed_format = format!("{wire_name}({{}})");
+        // Debug shows the Rust type's name, as derived Debug would.
+        let unnamed_format = format!("{}({{}})", name.to_string().trim_start_matches("r#"));
         let name_doc = format!(
             " The IDL name of this value, or `None` for a value `{wire_name}` does not name."
         );
@@ -437,11 +438,11 @@ impl Context<'_> {
         };
         let codec = self.struct_codec(owner, s, &name)?;
         let error_impl = if s.kind == StructKind::Exception {
-            let format = format!("{} {{self:?}}", s.name);
+            // Debug already names the exception and shows its fields.
             quote! {
                 impl ::std::fmt::Display for #name {
                     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        write!(f, #format)
+                        ::std::fmt::Debug::fmt(self, f)
                     }
                 }
 
@@ -679,7 +680,8 @@ impl Context<'_> {
 /// range of a double in the IDL, `1e400`, reads as one, as in Apache's compiler).
 fn double_literal(d: f64) -> TokenStream {
     if d.is_finite() {
-        let l = Literal::f64_suffixed(d);
+        // Unsuffixed (`0.5`, `1.0`): every place a double goes has its type already.
+        let l = Literal::f64_unsuffixed(d);
         quote!(#l)
     } else if d > 0.0 {
         quote!(f64::INFINITY)

@@ -11,10 +11,10 @@ pub const SMALLEST: i8 = -128;
 
 /// The constant `PI`.
 #[allow(clippy::approx_constant)]
-pub const PI: f64 = 3.14159f64;
+pub const PI: f64 = 3.14159;
 
 /// The constant `FROM_INT`.
-pub const FROM_INT: f64 = 42f64;
+pub const FROM_INT: f64 = 42.0;
 
 /// The constant `DEBUG`.
 pub const DEBUG: bool = false;

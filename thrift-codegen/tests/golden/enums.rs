@@ -193,7 +193,7 @@ impl ::std::fmt::Debug for HttpMethod {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self.name() {
             ::std::option::Option::Some(n) => f.write_str(n),
-            ::std::option::Option::None => write!(f, "httpMethod({})", self.0),
+            ::std::option::Option::None => write!(f, "HttpMethod({})", self.0),
         }
     }
 }

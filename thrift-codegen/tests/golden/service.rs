@@ -49,11 +49,12 @@ impl ::thrift_tower::protocol::Thrift for NotFound {
 
 impl ::std::fmt::Display for NotFound {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        write!(f, "NotFound {self:?}")
+        ::std::fmt::Debug::fmt(self, f)
     }
 }
 
 impl ::std::error::Error for NotFound {}
+
 /// The request is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Invalid {
@@ -124,11 +125,12 @@ impl ::thrift_tower::protocol::Thrift for Invalid {
 
 impl ::std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        write!(f, "Invalid {self:?}")
+        ::std::fmt::Debug::fmt(self, f)
     }
 }
 
 impl ::std::error::Error for Invalid {}
+
 /// The ways `get` can fail: its declared exceptions, or [`Other`](GetError::Other).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
@@ -562,6 +564,7 @@ pub mod store_messages {
     /// The arguments of `ping`.
     #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
     pub struct PingArgs {}
+
     impl ::thrift_tower::protocol::Thrift for PingArgs {
         const WIRE_TYPE: ::thrift_tower::protocol::WireType = ::thrift_tower::protocol::WireType::Struct;
 
@@ -860,12 +863,12 @@ impl<S> StoreClient<S> {
         self
     }
 
-    /// The service calls go through.
+    /// A reference to the service calls go through.
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
-    /// The service calls go through.
+    /// Takes the client apart, giving back the service calls go through.
     pub fn into_inner(self) -> S {
         self.inner
     }
@@ -1260,6 +1263,7 @@ pub mod batch_store_messages {
     /// The arguments of `clear`.
     #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
     pub struct ClearArgs {}
+
     impl ::thrift_tower::protocol::Thrift for ClearArgs {
         const WIRE_TYPE: ::thrift_tower::protocol::WireType = ::thrift_tower::protocol::WireType::Struct;
 
@@ -1349,6 +1353,7 @@ pub mod batch_store_messages {
     /// The arguments of `touchAll`.
     #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
     pub struct TouchAllArgs {}
+
     impl ::thrift_tower::protocol::Thrift for TouchAllArgs {
         const WIRE_TYPE: ::thrift_tower::protocol::WireType = ::thrift_tower::protocol::WireType::Struct;
 
@@ -1659,12 +1664,12 @@ impl<S> BatchStoreClient<S> {
         self
     }
 
-    /// The service calls go through.
+    /// A reference to the service calls go through.
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
-    /// The service calls go through.
+    /// Takes the client apart, giving back the service calls go through.
     pub fn into_inner(self) -> S {
         self.inner
     }

@@ -99,7 +99,7 @@ impl ::std::default::Default for Settings {
             name: ::std::default::Default::default(),
             id: ::std::default::Default::default(),
             retries: 3,
-            ratio: 0.5f64,
+            ratio: 0.5,
             verbose: ::std::option::Option::Some(true),
             greeting: ::std::string::String::from("hello"),
             magic: ::thrift_tower::bytes::Bytes::from_static(b"TT"),
@@ -590,6 +590,7 @@ impl ::thrift_tower::protocol::Thrift for Link {
 /// No fields at all.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Empty {}
+
 impl ::thrift_tower::protocol::Thrift for Empty {
     const WIRE_TYPE: ::thrift_tower::protocol::WireType = ::thrift_tower::protocol::WireType::Struct;
 

@@ -549,5 +549,5 @@ pub static ANSWER: ::std::sync::LazyLock<Value> = ::std::sync::LazyLock::new(|| 
 
 /// The constant `UNIT_SQUARE`.
 pub static UNIT_SQUARE: ::std::sync::LazyLock<Shape> = ::std::sync::LazyLock::new(|| Shape::Square(Square {
-    side: 1f64,
+    side: 1.0,
 }));
