@@ -27,7 +27,7 @@ impl ByteStr {
 
     /// A string from bytes that are valid UTF-8; `Err` gives the bytes back otherwise.
     pub fn from_utf8(bytes: Bytes) -> Result<Self, Bytes> {
-        match std::str::from_utf8(&bytes) {
+        match simdutf8::basic::from_utf8(&bytes) {
             Ok(_) => Ok(ByteStr(bytes)),
             Err(_) => Err(bytes),
         }
@@ -37,7 +37,7 @@ impl ByteStr {
     pub fn as_str(&self) -> &str {
         // Every constructor checks UTF-8 (or takes a `str`), so this cannot fail; fall back
         // to "" rather than panic should that ever change.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        simdutf8::basic::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// The underlying bytes.

@@ -477,7 +477,7 @@ impl<I: Input> ProtocolReader for CompactReader<I> {
     #[inline]
     fn read_string(&mut self) -> Result<String, ProtocolError> {
         let bytes = self.read_string_bytes()?;
-        match std::str::from_utf8(bytes) {
+        match simdutf8::basic::from_utf8(bytes) {
             Ok(s) => Ok(s.to_owned()),
             Err(_) => Err(bad_utf8()),
         }

@@ -420,7 +420,7 @@ impl<I: Input> JsonReader<I> {
             unescape(raw, at, &mut out)?;
             String::from_utf8(out).map_err(|_| bad_utf8(at))?
         } else {
-            std::str::from_utf8(raw)
+            simdutf8::compat::from_utf8(raw)
                 .map_err(|e| bad_utf8(at + e.valid_up_to()))?
                 .to_owned()
         };
