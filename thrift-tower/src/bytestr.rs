@@ -5,49 +5,52 @@ use std::fmt;
 use std::ops::Deref;
 
 use bytes::Bytes;
+use bytestring::ByteString;
 
 /// An immutable UTF-8 string backed by [`Bytes`].
 ///
 /// Method names and other strings read from a message point into the received buffer
 /// instead of being copied, and a `&'static str` becomes one without allocating, so
-/// cloning a message header costs a reference count.
+/// cloning a message header costs a reference count. UTF-8 is checked once, when the
+/// string is made; reading it as a `&str` is free. (The storage is the `bytestring`
+/// crate's, whose one `unsafe` step, skipping that second check, is its to keep sound.)
+/// It hashes and compares like the `str` it holds, so a map keyed by `ByteStr` can be
+/// looked up with a `&str`.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ByteStr(Bytes);
+pub struct ByteStr(ByteString);
 
 impl ByteStr {
     /// An empty string.
     pub const fn new() -> Self {
-        ByteStr(Bytes::new())
+        ByteStr(ByteString::new())
     }
 
     /// A string from a `&'static str`, without allocating.
     pub const fn from_static(s: &'static str) -> Self {
-        ByteStr(Bytes::from_static(s.as_bytes()))
+        ByteStr(ByteString::from_static(s))
     }
 
     /// A string from bytes that are valid UTF-8; `Err` gives the bytes back otherwise.
     pub fn from_utf8(bytes: Bytes) -> Result<Self, Bytes> {
-        match simdutf8::basic::from_utf8(&bytes) {
-            Ok(_) => Ok(ByteStr(bytes)),
-            Err(_) => Err(bytes),
-        }
+        // A clone of `Bytes` is a reference count, kept to give the bytes back on error.
+        ByteString::try_from(bytes.clone())
+            .map(ByteStr)
+            .map_err(|_| bytes)
     }
 
     /// The string.
     pub fn as_str(&self) -> &str {
-        // Every constructor checks UTF-8 (or takes a `str`), so this cannot fail; fall back
-        // to "" rather than panic should that ever change.
-        simdutf8::basic::from_utf8(&self.0).unwrap_or_default()
+        &self.0
     }
 
     /// The underlying bytes.
     pub fn as_bytes(&self) -> &Bytes {
-        &self.0
+        self.0.as_bytes()
     }
 
     /// Consumes the string, returning its bytes.
     pub fn into_bytes(self) -> Bytes {
-        self.0
+        self.0.into_bytes()
     }
 }
 
@@ -72,7 +75,7 @@ impl Borrow<str> for ByteStr {
 
 impl From<String> for ByteStr {
     fn from(s: String) -> Self {
-        ByteStr(Bytes::from(s))
+        ByteStr(ByteString::from(s))
     }
 }
 
@@ -103,5 +106,29 @@ impl fmt::Debug for ByteStr {
 impl fmt::Display for ByteStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn looks_up_by_str_and_checks_utf8_once() {
+        let mut map = HashMap::new();
+        map.insert(
+            ByteStr::from_utf8(Bytes::from_static(b"testI32")).unwrap(),
+            1,
+        );
+        map.insert(ByteStr::from_static("testVoid"), 2);
+        assert_eq!(map.get("testI32"), Some(&1));
+        assert_eq!(map.get("testVoid"), Some(&2));
+        let bad = Bytes::from_static(b"\xc3\x28");
+        assert_eq!(ByteStr::from_utf8(bad.clone()), Err(bad));
+        let s = ByteStr::from(String::from("h\u{e9}"));
+        assert_eq!(s.as_str(), "h\u{e9}");
+        assert_eq!(s.as_bytes().as_ref(), "h\u{e9}".as_bytes());
     }
 }
