@@ -55,7 +55,7 @@ use thrift_tower::protocol::compact::{CompactReader, CompactWriter};
 use thrift_tower::protocol::{
     Limits, ProtocolReader, ProtocolWriter, Thrift, WireType, missing_required_field,
 };
-use thrift_tower::{ProtocolError, ProtocolErrorKind};
+use thrift_tower::{ByteStr, ProtocolError, ProtocolErrorKind};
 
 // ---------------------------------------------------------------------------------------
 // The values
@@ -771,6 +771,195 @@ fn summary(comparisons: &mut [Comparison]) -> Vec<(String, f64)> {
     thrift_decode_ns
 }
 
+// ---------------------------------------------------------------------------------------
+// The same values with zero-copy strings: `ByteStr` fields share the received buffer, as
+// `Bytes` binary fields always do. What decoding costs when strings are not copied out.
+
+#[derive(Debug, Clone, PartialEq)]
+struct SmallZ {
+    payload: ByteStr,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct ItemZ {
+    id: i64,
+    name: ByteStr,
+    score: Option<f64>,
+    values: Vec<i32>,
+    attrs: BTreeMap<ByteStr, ByteStr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct LargeZ {
+    items: Vec<ItemZ>,
+}
+
+/// Reads a struct's fields with `field` until its stop, skipping what `field` does not take.
+fn read_fields<R: ProtocolReader>(
+    r: &mut R,
+    mut field: impl FnMut(&mut R, i16, WireType) -> Result<bool, ProtocolError>,
+) -> Result<(), ProtocolError> {
+    r.read_struct_begin()?;
+    loop {
+        let f = r.read_field_begin()?;
+        if f.wire_type == WireType::Stop {
+            break;
+        }
+        if !field(r, f.id, f.wire_type)? {
+            r.skip(f.wire_type)?;
+        }
+        r.read_field_end()?;
+    }
+    r.read_struct_end()
+}
+
+impl Thrift for SmallZ {
+    const WIRE_TYPE: WireType = WireType::Struct;
+    fn read<R: ProtocolReader>(r: &mut R) -> Result<Self, ProtocolError> {
+        let mut payload = None;
+        read_fields(r, |r, id, ty| {
+            Ok(match (id, ty) {
+                (1, WireType::String) => {
+                    payload = Some(r.read_byte_str()?);
+                    true
+                }
+                _ => false,
+            })
+        })?;
+        Ok(SmallZ {
+            payload: payload.ok_or_else(|| missing_required_field("Small", "payload"))?,
+        })
+    }
+    fn write<W: ProtocolWriter>(&self, _w: &mut W) -> Result<(), ProtocolError> {
+        Err(ProtocolError::new(
+            ProtocolErrorKind::NotImplemented,
+            "decode only",
+        ))
+    }
+}
+
+impl Thrift for ItemZ {
+    const WIRE_TYPE: WireType = WireType::Struct;
+    fn read<R: ProtocolReader>(r: &mut R) -> Result<Self, ProtocolError> {
+        let (mut id, mut name, mut score, mut values, mut attrs) = (None, None, None, None, None);
+        read_fields(r, |r, fid, ty| {
+            Ok(match (fid, ty) {
+                (1, WireType::I64) => {
+                    id = Some(r.read_i64()?);
+                    true
+                }
+                (2, WireType::String) => {
+                    name = Some(r.read_byte_str()?);
+                    true
+                }
+                (3, WireType::Double) => {
+                    score = Some(r.read_double()?);
+                    true
+                }
+                (4, WireType::List) => {
+                    values = Some(Thrift::read(r)?);
+                    true
+                }
+                (5, WireType::Map) => {
+                    attrs = Some(Thrift::read(r)?);
+                    true
+                }
+                _ => false,
+            })
+        })?;
+        Ok(ItemZ {
+            id: id.ok_or_else(|| missing_required_field("Item", "id"))?,
+            name: name.ok_or_else(|| missing_required_field("Item", "name"))?,
+            score,
+            values: values.ok_or_else(|| missing_required_field("Item", "values"))?,
+            attrs: attrs.ok_or_else(|| missing_required_field("Item", "attrs"))?,
+        })
+    }
+    fn write<W: ProtocolWriter>(&self, _w: &mut W) -> Result<(), ProtocolError> {
+        Err(ProtocolError::new(
+            ProtocolErrorKind::NotImplemented,
+            "decode only",
+        ))
+    }
+}
+
+impl Thrift for LargeZ {
+    const WIRE_TYPE: WireType = WireType::Struct;
+    fn read<R: ProtocolReader>(r: &mut R) -> Result<Self, ProtocolError> {
+        let mut items = None;
+        read_fields(r, |r, id, ty| {
+            Ok(match (id, ty) {
+                (1, WireType::List) => {
+                    items = Some(Thrift::read(r)?);
+                    true
+                }
+                _ => false,
+            })
+        })?;
+        Ok(LargeZ {
+            items: items.ok_or_else(|| missing_required_field("Large", "items"))?,
+        })
+    }
+    fn write<W: ProtocolWriter>(&self, _w: &mut W) -> Result<(), ProtocolError> {
+        Err(ProtocolError::new(
+            ProtocolErrorKind::NotImplemented,
+            "decode only",
+        ))
+    }
+}
+
+/// Decode with zero-copy strings, from the message's `Bytes` (a reference-count clone per
+/// message, as a server hands each frame over), against the thrift crate's decode times.
+fn zero_copy_strings(thrift_decode_ns: &[(String, f64)]) {
+    fn ns<T: Thrift + 'static>(bytes: Bytes, binary: bool) -> f64 {
+        let mut routine: Routine = Box::new(move |iters: u64| {
+            timed(iters, || {
+                let input = black_box(&bytes).clone();
+                let value = if binary {
+                    T::read(&mut BinaryReader::new(input, Limits::default()))
+                } else {
+                    T::read(&mut CompactReader::new(input, Limits::default()))
+                };
+                drop(black_box(ok(value)));
+            })
+        });
+        let n = calibrate(&mut routine, Duration::from_millis(5));
+        let mut samples: Vec<f64> = (0..11)
+            .map(|_| routine(n).as_secs_f64() * 1e9 / n as f64)
+            .collect();
+        quartiles(&mut samples)[1]
+    }
+    println!();
+    println!("decode with zero-copy strings (ByteStr fields sharing the frame), same bytes:");
+    for (label, thrift_ns) in thrift_decode_ns {
+        let binary = label.contains("binary");
+        let mut buf = BytesMut::new();
+        let is_small = label.ends_with("small");
+        let encoded = if is_small {
+            if binary {
+                Binary::encode_tower(&small(), &mut buf)
+            } else {
+                Compact::encode_tower(&small(), &mut buf)
+            }
+        } else if binary {
+            Binary::encode_tower(&large(), &mut buf)
+        } else {
+            Compact::encode_tower(&large(), &mut buf)
+        };
+        ok(encoded);
+        let bytes = buf.freeze();
+        let tower_ns = if is_small {
+            ns::<SmallZ>(bytes, binary)
+        } else {
+            ns::<LargeZ>(bytes, binary)
+        };
+        println!(
+            "{label:<21} thrift-tower {:5.2}x thrift-0.17  ({tower_ns:.0} vs {thrift_ns:.0} ns)",
+            thrift_ns / tower_ns
+        );
+    }
+}
+
 /// What no decoder of these types can beat: cloning the value allocates and copies every
 /// string, vector and map node that decoding must build, with no parsing at all. The thrift
 /// crate's decode time over this floor bounds the ratio any decoder into the same types can
@@ -842,5 +1031,6 @@ fn main() {
     if measuring() {
         let thrift_decode_ns = summary(&mut comparisons);
         decode_floor(&thrift_decode_ns);
+        zero_copy_strings(&thrift_decode_ns);
     }
 }
