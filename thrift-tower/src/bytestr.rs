@@ -38,6 +38,15 @@ impl ByteStr {
             .map_err(|_| bytes)
     }
 
+    /// The string from byte `start` on, sharing the storage (no copy, no new UTF-8
+    /// check). `start` past the end or inside a character gives an empty string.
+    pub fn slice_from(&self, start: usize) -> Self {
+        match self.0.get(start..) {
+            Some(rest) => ByteStr(self.0.slice_ref(rest)),
+            None => ByteStr::new(),
+        }
+    }
+
     /// The string.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -127,7 +136,11 @@ mod tests {
         assert_eq!(map.get("testVoid"), Some(&2));
         let bad = Bytes::from_static(b"\xc3\x28");
         assert_eq!(ByteStr::from_utf8(bad.clone()), Err(bad));
+        let name = ByteStr::from_static("ThriftTest:testI32");
+        assert_eq!(name.slice_from(11), "testI32");
+        assert_eq!(name.slice_from(99), "");
         let s = ByteStr::from(String::from("h\u{e9}"));
+        assert_eq!(s.slice_from(2), "");
         assert_eq!(s.as_str(), "h\u{e9}");
         assert_eq!(s.as_bytes().as_ref(), "h\u{e9}".as_bytes());
     }

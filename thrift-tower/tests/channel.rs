@@ -284,7 +284,13 @@ fn payload_of(response: &Response) -> Payload {
 async fn concurrent_calls_get_their_own_replies_out_of_order() {
     const CALLS: i32 = 200;
     let mut server = TestServer::start(Framing::Buffered, Protocol::Binary).await;
-    let channel = Endpoint::from(server.addr).connect().await.unwrap();
+    // Limits other than the defaults travel with each response to its decoder.
+    let limits = Limits::default().with_string_limit(1 << 20);
+    let channel = Endpoint::from(server.addr)
+        .limits(limits)
+        .connect()
+        .await
+        .unwrap();
     assert_eq!(server.event().await, Event::Connected);
 
     let calls: Vec<_> = (0..CALLS)
@@ -309,10 +315,7 @@ async fn concurrent_calls_get_their_own_replies_out_of_order() {
         assert_eq!(response.header().message_type, MessageType::Reply);
         assert_eq!(response.header().name, "batch");
         assert_eq!(payload_of(&response), payload);
-        assert_eq!(
-            response.extensions().get::<Limits>(),
-            Some(&Limits::default())
-        );
+        assert_eq!(response.extensions().get::<Limits>(), Some(&limits));
     }
     // All 200 were on the wire at once, on one connection, each with its own number, and
     // were answered last first.

@@ -24,6 +24,7 @@ use super::Endpoint;
 use super::endpoint::Io;
 use crate::error::{Error, ProtocolError};
 use crate::message::{MessageHeader, MessageType, Response};
+use crate::protocol::Limits;
 use crate::transport::{Envelope, MessageCodec};
 
 /// What a caller gets back.
@@ -324,8 +325,11 @@ impl Task {
         };
         header.seqid = call.caller_seqid;
         let mut response = Response::new(header, protocol, body);
-        // What the generated client decodes the body within.
-        response.extensions_mut().insert(self.endpoint.limits);
+        // What the generated client decodes the body within; extensions allocate on first
+        // insert, so only limits other than the defaults it falls back to go in.
+        if self.endpoint.limits != Limits::default() {
+            response.extensions_mut().insert(self.endpoint.limits);
+        }
         let _ = call.reply.send(Ok(response));
     }
 

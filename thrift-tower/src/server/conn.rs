@@ -18,7 +18,7 @@ use super::Config;
 use crate::codegen::{CatchUnwind, exception_reply, panic_message};
 use crate::error::{ApplicationException, ApplicationExceptionKind, BoxError, Error};
 use crate::message::{MessageHeader, MessageType, Request, Response};
-use crate::protocol::Protocol;
+use crate::protocol::{Limits, Protocol};
 use crate::transport::{Envelope, MessageCodec};
 
 /// The address of the peer that sent a request, in the request's extensions (for TCP
@@ -99,17 +99,15 @@ pub(crate) async fn serve_connection<IO, S>(
                     }
                 };
                 let Some(reply) = reply else { continue };
-                let envelope = Envelope {
-                    header: reply.header().clone(),
-                    protocol: reply.protocol(),
-                    body: reply.body().clone(),
-                };
+                let (reply_header, reply_protocol, body, _) = reply.into_parts();
+                let envelope = Envelope { header: reply_header, protocol: reply_protocol, body };
                 if let Err(e) = codec.encode(envelope, &mut wbuf) {
                     warn!(error = %e, method = %header.name, "cannot encode a reply");
                     let error = ApplicationException::new(ApplicationExceptionKind::InternalError, e.to_string());
                     let fallback = exception_reply(&header, protocol, &error);
                     wbuf.clear();
-                    let envelope = Envelope { header: fallback.header().clone(), protocol, body: fallback.body().clone() };
+                    let (fallback_header, _, body, _) = fallback.into_parts();
+                    let envelope = Envelope { header: fallback_header, protocol, body };
                     if codec.encode(envelope, &mut wbuf).is_err() {
                         break;
                     }
@@ -171,7 +169,11 @@ fn start_call<S>(
     let oneway = header.message_type == MessageType::Oneway;
     let span = debug_span!("call", method = %header.name, seqid = header.seqid, peer = ?peer);
     let mut request = Request::new(header.clone(), protocol, body);
-    request.extensions_mut().insert(config.limits);
+    // Extensions allocate on first insert: the limits go in only when they are not the
+    // defaults the generated server falls back to.
+    if config.limits != Limits::default() {
+        request.extensions_mut().insert(config.limits);
+    }
     if let Some(addr) = peer {
         request.extensions_mut().insert(PeerAddr(addr));
     }

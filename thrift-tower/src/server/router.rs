@@ -126,9 +126,8 @@ impl Service<Request> for Routes {
         if method_len != request.method().len() {
             // Strip `Service:`; the name shares the received buffer, so this copies nothing.
             let header = request.header_mut();
-            let full = header.name.as_bytes().clone();
-            let plain = full.slice(full.len() - method_len..);
-            header.name = crate::ByteStr::from_utf8(plain).unwrap_or_default();
+            let start = header.name.len() - method_len;
+            header.name = header.name.slice_from(start);
         }
         self.ordered[index].1.call(request)
     }

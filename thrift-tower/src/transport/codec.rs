@@ -8,6 +8,9 @@ use crate::message::MessageHeader;
 use crate::protocol::envelope::{MessageLen, detect, message_len, read_message, write_message};
 use crate::protocol::{Limits, Protocol};
 
+/// The most buffer room reserved ahead of bytes that have not come yet.
+const RESERVE_AHEAD: usize = 64 * 1024;
+
 /// How messages are delimited on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Framing {
@@ -126,8 +129,9 @@ impl MessageCodec {
             return Err(ProtocolError::invalid("empty frame").into());
         }
         if src.len() < 4 + len {
-            // The length was checked against the limit: reserving it is bounded.
-            src.reserve(4 + len - src.len());
+            // Room grows as bytes come, not to what a peer declares: a 4-byte header
+            // must not make every connection hold a frame-sized buffer.
+            src.reserve((4 + len - src.len()).min(RESERVE_AHEAD));
             return Ok(None);
         }
         src.advance(4);
@@ -174,8 +178,7 @@ impl MessageCodec {
             }
             MessageLen::Incomplete { at_least } => {
                 self.resume_at = at_least;
-                // Bounded: at_least is within the message size limit.
-                src.reserve(at_least.saturating_sub(src.len()));
+                src.reserve(at_least.saturating_sub(src.len()).min(RESERVE_AHEAD));
                 Ok(None)
             }
         }
@@ -342,6 +345,18 @@ mod tests {
             }
         }
         assert!(failed && src.len() <= 64 + 4, "{}", src.len());
+        // A frame within the limit that has not come yet: the buffer grows as bytes come,
+        // not to the declared 16 MB at once.
+        let mut codec = MessageCodec::new(Framing::Framed, None, limits);
+        let mut src = BytesMut::from(&b"\x00\xf4\x24\x00\x80"[..]);
+        assert!(codec.decode(&mut src).unwrap().is_none());
+        assert!(src.capacity() <= 2 * RESERVE_AHEAD, "{}", src.capacity());
+        // Likewise an unframed message declaring a long string.
+        let mut codec = MessageCodec::new(Framing::Buffered, Some(Protocol::Binary), limits);
+        let mut src = BytesMut::from(&header[..]);
+        src.extend_from_slice(b"\x0b\x00\x01\x00\xf4\x24\x00");
+        assert!(codec.decode(&mut src).unwrap().is_none());
+        assert!(src.capacity() <= 2 * RESERVE_AHEAD, "{}", src.capacity());
         // Bytes that are no protocol.
         let mut src = BytesMut::from(&b"GET / HTTP/1.1\r\n"[..]);
         let err = MessageCodec::new(Framing::Auto, None, limits)
