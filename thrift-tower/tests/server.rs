@@ -1,6 +1,6 @@
 //! The `Server` on real loopback sockets, against a small service written here, with raw
 //! sockets and `MessageCodec` as the client so the tests see exactly what is on the wire:
-//! the read and idle timeouts, the frame limit, garbage, the connection and in-flight
+//! the read, write and idle timeouts, the frame limit, garbage, the connection and in-flight
 //! limits, pipelined calls, panics and layer errors, graceful shutdown, multiplexing,
 //! oneway calls, framing and protocol detection, and Unix domain sockets.
 
@@ -444,6 +444,81 @@ async fn a_silent_peer_is_dropped_by_the_idle_timeout_only() {
     let mut client = server.connect().await;
     assert_reply(&client.call("sleep_800", 2).await, "sleep_800", 2);
     client.closed().await;
+}
+
+/// A call to `echo` whose arguments carry `len` bytes of binary, so its reply is as big.
+fn big_call(client: &mut Client, seqid: i32, len: usize) -> BytesMut {
+    // Compact: field 1, binary (type 8); its length as a varint; the bytes; stop.
+    let mut body = vec![0x18];
+    let mut n = len;
+    while n >= 0x80 {
+        body.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    body.push(n as u8);
+    body.resize(body.len() + len, 0xab);
+    body.push(0);
+    let envelope = Envelope {
+        header: MessageHeader::new("echo", MessageType::Call, seqid),
+        protocol: client.protocol,
+        body: body.into(),
+    };
+    let mut buf = BytesMut::new();
+    client.codec.encode(envelope, &mut buf).unwrap();
+    buf
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_timeout_drops_a_peer_that_stops_reading() {
+    const CALLS: i32 = 48;
+    const LEN: usize = 1 << 20;
+    let probe = Probe::new();
+    let server = serve(
+        Server::builder()
+            .write_timeout(Some(Duration::from_millis(300)))
+            .add_service(service_a(&probe)),
+    )
+    .await;
+
+    // 48 MiB of replies, far more than the socket buffers hold, to a client that sends its
+    // calls and reads nothing. (The calls go from a task of their own: once the server stops
+    // reading, so do its sends.)
+    let mut client = server.connect().await;
+    let calls: Vec<BytesMut> = (1..=CALLS).map(|i| big_call(&mut client, i, LEN)).collect();
+    let (mut rd, mut wr) = tokio::io::split(client.io);
+    let sender = tokio::spawn(async move {
+        for call in calls {
+            if wr.write_all(&call).await.is_err() {
+                return;
+            }
+        }
+        // Keep the write half open: the test, not this task, decides when it closes.
+        std::future::pending::<()>().await;
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // Reading now finds what the socket buffers held, then the end: the server gave up.
+    let mut received = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let ended = tokio::time::timeout(PROMPTLY, async {
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => received += n,
+            }
+        }
+    })
+    .await;
+    sender.abort();
+    assert!(
+        ended.is_ok(),
+        "the connection is still open after {received} bytes"
+    );
+    let all = CALLS as usize * LEN;
+    assert!(received < all, "all {received} bytes of replies arrived");
+
+    // The server goes on serving.
+    assert_reply(&server.connect().await.call("echo", 1).await, "echo", 1);
 }
 
 // ---- Bad input ----
@@ -938,5 +1013,5 @@ async fn serves_a_unix_socket() {
         .expect("the server did not return")
         .unwrap()
         .unwrap();
-    let _ = std::fs::remove_file(&path);
+    assert!(!path.exists(), "the socket file outlives the server");
 }

@@ -4,6 +4,7 @@
 use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -50,7 +51,7 @@ pub(crate) async fn serve_connection<IO, S>(
     let mut last_read = Instant::now();
     let mut last_activity = Instant::now();
 
-    loop {
+    'conn: loop {
         // Start every call that has fully arrived, up to the in-flight limit.
         while reading && calls.len() < config.max_in_flight {
             match codec.decode(&mut rbuf) {
@@ -90,30 +91,27 @@ pub(crate) async fn serve_connection<IO, S>(
                     // peer's last bytes came in before we stopped reading.
                     last_read = last_activity;
                 }
-                let (header, protocol, reply) = match done {
-                    Ok(finished) => finished,
-                    // Calls catch panics; a task is only lost if the runtime shuts down.
-                    Err(e) => {
-                        debug!(error = %e, "call task ended without a result");
-                        continue;
+                let mut next = Some(done);
+                while let Some(done) = next.take() {
+                    match done {
+                        Ok(finished) => {
+                            if !encode_reply(&mut codec, finished, &mut wbuf) {
+                                break 'conn;
+                            }
+                        }
+                        // Calls catch panics; a task is only lost if the runtime shuts down.
+                        Err(e) => debug!(error = %e, "call task ended without a result"),
                     }
-                };
-                let Some(reply) = reply else { continue };
-                let (reply_header, reply_protocol, body, _) = reply.into_parts();
-                let envelope = Envelope { header: reply_header, protocol: reply_protocol, body };
-                if let Err(e) = codec.encode(envelope, &mut wbuf) {
-                    warn!(error = %e, method = %header.name, "cannot encode a reply");
-                    let error = ApplicationException::new(ApplicationExceptionKind::InternalError, e.to_string());
-                    let fallback = exception_reply(&header, protocol, &error);
-                    wbuf.clear();
-                    let (fallback_header, _, body, _) = fallback.into_parts();
-                    let envelope = Envelope { header: fallback_header, protocol, body };
-                    if codec.encode(envelope, &mut wbuf).is_err() {
-                        break;
+                    // Replies that are ready too go out in the same write, up to a bound:
+                    // one system call for a burst of pipelined calls, not one each.
+                    if wbuf.len() < COALESCE_BYTES {
+                        next = calls.try_join_next();
                     }
                 }
-                // One write per reply (TCP_NODELAY is on, so it leaves at once).
-                if let Err(e) = wr.write_all(&wbuf).await {
+                if wbuf.is_empty() {
+                    continue;
+                }
+                if let Err(e) = write_all(&mut wr, &wbuf, config.write_timeout).await {
                     debug!(error = %e, "closing connection: write failed");
                     break;
                 }
@@ -148,6 +146,63 @@ pub(crate) async fn serve_connection<IO, S>(
         }
     }
     let _ = wr.shutdown().await;
+}
+
+/// Replies that finish together are written together up to this many bytes.
+const COALESCE_BYTES: usize = 64 * 1024;
+
+/// Encodes a finished call's reply (if it has one) after what `wbuf` holds. A reply that
+/// cannot be encoded becomes an `InternalError` exception for its caller; `false` when not
+/// even that can be encoded, and the connection must close.
+fn encode_reply(codec: &mut MessageCodec, finished: Finished, wbuf: &mut BytesMut) -> bool {
+    let (header, protocol, reply) = finished;
+    let Some(reply) = reply else { return true };
+    let (reply_header, reply_protocol, body, _) = reply.into_parts();
+    let start = wbuf.len();
+    let envelope = Envelope {
+        header: reply_header,
+        protocol: reply_protocol,
+        body,
+    };
+    let Err(e) = codec.encode(envelope, wbuf) else {
+        return true;
+    };
+    warn!(error = %e, method = %header.name, "cannot encode a reply");
+    wbuf.truncate(start);
+    let error = ApplicationException::new(ApplicationExceptionKind::InternalError, e.to_string());
+    let (fallback_header, _, body, _) = exception_reply(&header, protocol, &error).into_parts();
+    let envelope = Envelope {
+        header: fallback_header,
+        protocol,
+        body,
+    };
+    codec.encode(envelope, wbuf).is_ok()
+}
+
+/// Writes all of `buf`, failing with `TimedOut` when the peer takes none of it for
+/// `timeout`: a peer that stops reading its replies cannot hold the connection forever,
+/// while a large reply to a slow but live peer may take as long as it needs.
+async fn write_all<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    mut buf: &[u8],
+    timeout: Option<Duration>,
+) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        let written = match timeout {
+            Some(t) => tokio::time::timeout(t, wr.write(buf)).await.map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the peer took no reply bytes for {t:?}"),
+                )
+            })??,
+            None => wr.write(buf).await?,
+        };
+        if written == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        buf = &buf[written..];
+    }
+    wr.flush().await
 }
 
 fn start_call<S>(

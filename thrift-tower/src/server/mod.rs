@@ -24,7 +24,8 @@
 //!
 //! [`Limits`] bound frames and messages; [`Server::max_connections`],
 //! [`Server::max_in_flight`] (per connection), [`Server::read_timeout`] (a peer that stops
-//! in the middle of a message) and [`Server::idle_timeout`] bound the rest.
+//! in the middle of a message), [`Server::write_timeout`] (a peer that stops reading its
+//! replies) and [`Server::idle_timeout`] bound the rest.
 //!
 //! # Shutdown
 //!
@@ -64,6 +65,7 @@ pub(crate) struct Config {
     max_connections: Option<usize>,
     max_in_flight: usize,
     read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
     shutdown_grace: Duration,
     tcp_nodelay: bool,
@@ -78,8 +80,8 @@ pub struct Server<L = Identity> {
 
 impl Server<Identity> {
     /// A server with the defaults: framing and protocol detected per connection, Apache's
-    /// limits, 1,024 calls in flight per connection, a 30 s read timeout, no idle timeout,
-    /// and 30 s for calls to finish at shutdown.
+    /// limits, 1,024 calls in flight per connection, 30 s read and write timeouts, no idle
+    /// timeout, and 30 s for calls to finish at shutdown.
     pub fn builder() -> Self {
         Server {
             config: Config {
@@ -89,6 +91,7 @@ impl Server<Identity> {
                 max_connections: None,
                 max_in_flight: 1024,
                 read_timeout: Some(Duration::from_secs(30)),
+                write_timeout: Some(Duration::from_secs(30)),
                 idle_timeout: None,
                 shutdown_grace: Duration::from_secs(30),
                 tcp_nodelay: true,
@@ -134,6 +137,14 @@ impl<L> Server<L> {
     /// (`None`: never).
     pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.config.read_timeout = timeout;
+        self
+    }
+
+    /// Drops a connection whose peer accepts none of a reply's bytes for this long: it has
+    /// stopped reading, or vanished without closing (`None`: never). A large reply to a
+    /// slow peer is fine as long as it keeps taking bytes.
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.write_timeout = timeout;
         self
     }
 
@@ -245,15 +256,22 @@ where
         self.run(Tcp { listener, nodelay }, signal).await
     }
 
-    /// Serves on a Unix domain socket at `path` until `signal` completes.
+    /// Serves on a Unix domain socket at `path` until `signal` completes, then removes the
+    /// socket file. (A file left at `path` by a server that did not stop cleanly makes the
+    /// bind fail with `AddrInUse`: remove it first if no server is using it.)
     #[cfg(unix)]
     pub async fn serve_unix(
         self,
         path: impl AsRef<std::path::Path>,
         signal: impl Future<Output = ()>,
     ) -> Result<(), Error> {
+        let path = path.as_ref();
         let listener = tokio::net::UnixListener::bind(path)?;
-        self.run(listener, signal).await
+        let served = self.run(listener, signal).await;
+        if let Err(e) = std::fs::remove_file(path) {
+            debug!(error = %e, path = %path.display(), "cannot remove the socket file");
+        }
+        served
     }
 
     async fn run<A: Accept>(
