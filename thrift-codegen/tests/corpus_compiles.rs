@@ -1,5 +1,6 @@
 //! The generated Rust of every file of the shared IDL corpus compiles, with no warning under
-//! the workspace's lints, clippy and `-D warnings`.
+//! the workspace's lints, clippy and `-D warnings`; and rustdoc reads its doc comments (the
+//! IDL's, carried over) with no warning and finds no doctest in them.
 //!
 //! Each corpus file (a *root*) is one test case, `compiles::<file>`: it passes when code
 //! generation succeeds and no diagnostic points into the code generated for the root and
@@ -317,6 +318,9 @@ fn check_all(roots: &mut [Root]) -> Vec<String> {
         // Without errors, rustc ran every lint. Errors can stop it before its lints, so
         // the roots that seem clean are checked again without the failing ones.
         if !errors {
+            // The crate compiles: rustdoc reads the doc comments as it would in a user's
+            // crate, and none of them may hold a doctest.
+            check_docs(&dir, &layout, roots, &mut problems);
             break;
         }
         if errors_outside {
@@ -334,6 +338,66 @@ fn check_all(roots: &mut [Root]) -> Vec<String> {
         candidates.retain(|&i| roots[i].diagnostics.is_empty());
     }
     problems
+}
+
+/// Adds rustdoc's warnings on the generated doc comments, and every doctest in them (an IDL
+/// comment is text; a doctest made of it fails in the user's `cargo test`), to their roots.
+fn check_docs(dir: &Path, layout: &Layout, roots: &mut [Root], problems: &mut Vec<String>) {
+    match run_rustdoc(dir) {
+        Ok(build) => {
+            problems.extend(build.foreign.iter().map(|d| d.rendered.clone()));
+            for d in &build.diagnostics {
+                let owners = layout.owners(d);
+                if owners.is_empty() {
+                    problems.push(d.rendered.clone());
+                }
+                for i in owners {
+                    roots[i]
+                        .diagnostics
+                        .push(format!("rustdoc: {}", d.rendered));
+                }
+            }
+            if !build.success && build.diagnostics.is_empty() {
+                problems.push(format!("`cargo doc` failed:\n{}", build.stderr));
+            }
+        }
+        Err(reason) => problems.push(reason),
+    }
+    // `--list` names each doctest, `src/r_<n>/<module>.rs - <item> (line <n>): test`,
+    // without compiling any.
+    let output = Command::new(cargo())
+        .args(["test", "--doc", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .args(["--", "--list"])
+        .env("CARGO_TARGET_DIR", target_dir())
+        .current_dir(dir)
+        .output();
+    let output = match output {
+        Ok(output) if output.status.success() => output,
+        Ok(output) => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            problems.push(format!("`cargo test --doc -- --list` failed:\n{stderr}"));
+            return;
+        }
+        Err(e) => {
+            problems.push(format!("cannot run `cargo test --doc`: {e}"));
+            return;
+        }
+    };
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Some(test) = line.strip_suffix(": test") else {
+            continue;
+        };
+        let owner = layout
+            .folders
+            .iter()
+            .find(|(folder, _)| test.starts_with(folder.as_str()));
+        let message = format!("a generated doc comment holds a doctest: {test}");
+        match owner {
+            Some((_, &i)) => roots[i].diagnostics.push(message),
+            None => problems.push(message),
+        }
+    }
 }
 
 /// Which source files and `lib.rs` lines belong to which root.
@@ -510,21 +574,36 @@ struct Build {
 }
 
 fn run_clippy(dir: &Path) -> Result<Build, String> {
-    // The cargo running this test, so the toolchain is the same.
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    run_cargo(dir, "clippy", &["--", "-D", "warnings"])
+}
+
+/// `cargo doc`: rustdoc's lints (HTML tags, links, bare URLs) on the generated doc comments,
+/// as a user's `cargo doc` would report them.
+fn run_rustdoc(dir: &Path) -> Result<Build, String> {
+    run_cargo(dir, "doc", &["--no-deps"])
+}
+
+/// The cargo running this test, so the toolchain is the same.
+fn cargo() -> std::ffi::OsString {
+    env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Runs `cargo <command> --lib` on the scratch crate and collects its JSON diagnostics.
+fn run_cargo(dir: &Path, command: &str, args: &[&str]) -> Result<Build, String> {
+    let cargo = cargo();
     let output = Command::new(&cargo)
-        .args([
-            "clippy",
-            "--lib",
-            "--message-format=json",
-            "--manifest-path",
-        ])
+        .args([command, "--lib", "--message-format=json", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
-        .args(["--", "-D", "warnings"])
+        .args(args)
         .env("CARGO_TARGET_DIR", target_dir())
         .current_dir(dir)
         .output()
-        .map_err(|e| format!("cannot run `{} clippy`: {e}", Path::new(&cargo).display()))?;
+        .map_err(|e| {
+            format!(
+                "cannot run `{} {command}`: {e}",
+                Path::new(&cargo).display()
+            )
+        })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
@@ -559,7 +638,7 @@ fn run_clippy(dir: &Path) -> Result<Build, String> {
             stderr,
         }),
         None => Err(format!(
-            "`cargo clippy` on {} did not finish ({}):\n{stderr}",
+            "`cargo {command}` on {} did not finish ({}):\n{stderr}",
             dir.display(),
             output.status
         )),

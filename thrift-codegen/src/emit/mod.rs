@@ -5,6 +5,7 @@
 //! standard library are named by full path (`::std::string::String`), so an IDL type named
 //! `String` or `Result` cannot capture them.
 
+mod doc;
 mod service;
 mod types;
 
@@ -16,6 +17,8 @@ use quote::{format_ident, quote};
 use crate::ast::{BaseType, StructKind};
 use crate::model::{Def, DefRef, FieldDef, Program, Requiredness, Ty};
 use crate::naming::{self, Case};
+
+pub(crate) use self::doc::{doc_attrs, doc_or};
 
 /// One generated Rust file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -571,55 +574,4 @@ fn keyed_structs(program: &Program) -> BTreeSet<DefRef> {
         }
     }
     keyed
-}
-
-/// Doc attributes from an IDL doc comment, or from `fallback` where the IDL has none (every
-/// public item is documented, so generated code passes `missing_docs`).
-pub(crate) fn doc_or(doc: &Option<String>, fallback: String) -> TokenStream {
-    match doc {
-        Some(_) => doc_attrs(doc),
-        None => doc_attrs(&Some(fallback)),
-    }
-}
-
-/// Doc attributes from an IDL doc comment.
-pub(crate) fn doc_attrs(doc: &Option<String>) -> TokenStream {
-    match doc {
-        Some(text) => {
-            let lines = text.lines().map(|l| {
-                let l = if l.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {l}")
-                };
-                quote!(#[doc = #l])
-            });
-            // An IDL comment is plain text, kept as its author wrote it; where a line reads
-            // as a Markdown list item, the lines around it rarely have the indentation
-            // Markdown wants there.
-            let allow = if text.lines().any(is_list_item) {
-                quote!(#[allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)])
-            } else {
-                TokenStream::new()
-            };
-            quote!(#(#lines)* #allow)
-        }
-        None => TokenStream::new(),
-    }
-}
-
-/// Whether Markdown reads `line` as a list item: `- x`, `* x`, `+ x`, `1. x`, `1) x`.
-fn is_list_item(line: &str) -> bool {
-    let line = line.trim_start();
-    let rest = match line.strip_prefix(['-', '*', '+']) {
-        Some(rest) => rest,
-        None => {
-            let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-            match line[digits..].strip_prefix(['.', ')']) {
-                Some(rest) if digits > 0 => rest,
-                _ => return false,
-            }
-        }
-    };
-    rest.is_empty() || rest.starts_with([' ', '\t'])
 }
