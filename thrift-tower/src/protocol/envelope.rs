@@ -61,45 +61,17 @@ where
     Ok((header, start, r.position()))
 }
 
-/// Where the message at the start of a buffer ends, as far as the buffer tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageLen {
-    /// The whole message is there: its length.
-    Complete(usize),
-    /// Only part of it is there; the buffer must hold at least this many bytes before
-    /// parsing again can get further (a declared string or container longer than what
-    /// has come), so a transport can skip parsing until then.
-    Incomplete {
-        /// The least total buffer length worth parsing again.
-        at_least: usize,
-    },
-}
+pub use super::scan::{MessageLen, MessageScanner};
 
 /// Finds the end of the message at the start of `buf`. Used to find message boundaries on
-/// unframed connections.
+/// unframed connections; a transport that sees the buffer grow keeps a [`MessageScanner`]
+/// instead, so as not to scan the same bytes again.
 pub fn message_len(
     protocol: Protocol,
     buf: &[u8],
     limits: Limits,
 ) -> Result<MessageLen, ProtocolError> {
-    fn scan<R: ProtocolReader + Positioned>(r: &mut R) -> Result<usize, ProtocolError> {
-        r.read_message_begin()?;
-        r.skip(WireType::Struct)?;
-        r.read_message_end()?;
-        Ok(r.position())
-    }
-    let result = match protocol {
-        Protocol::Binary => scan(&mut BinaryReader::new(buf, limits)),
-        Protocol::Compact => scan(&mut CompactReader::new(buf, limits)),
-        Protocol::Json => scan(&mut JsonReader::new(buf, limits)),
-    };
-    match result {
-        Ok(len) => Ok(MessageLen::Complete(len)),
-        Err(e) if e.is_eof() => Ok(MessageLen::Incomplete {
-            at_least: buf.len().saturating_add(e.short_by().max(1)),
-        }),
-        Err(e) => Err(e),
-    }
+    MessageScanner::new(protocol, limits).scan(buf)
 }
 
 /// Appends a whole message: `header`, then `body` (an encoded struct), then the end of the

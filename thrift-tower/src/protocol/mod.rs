@@ -32,6 +32,7 @@ pub mod envelope;
 mod input;
 pub mod json;
 mod limits;
+mod scan;
 mod value;
 
 use std::fmt;

@@ -5,7 +5,7 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::{Error, ProtocolError, ProtocolErrorKind};
 use crate::message::MessageHeader;
-use crate::protocol::envelope::{MessageLen, detect, message_len, read_message, write_message};
+use crate::protocol::envelope::{MessageLen, MessageScanner, detect, read_message, write_message};
 use crate::protocol::{Limits, Protocol};
 
 /// The most buffer room reserved ahead of bytes that have not come yet.
@@ -42,10 +42,13 @@ pub struct MessageCodec {
     framing: Framing,
     protocol: Option<Protocol>,
     limits: Limits,
-    /// On a buffered connection, the buffer length below which parsing the message that is
-    /// arriving again cannot get further: a 10 MB string arriving in 64 KB reads is parsed
+    /// On a buffered connection, the buffer length below which scanning the message that
+    /// is arriving cannot get further: a 10 MB string arriving in 64 KB reads is looked at
     /// once, not 160 times.
     resume_at: usize,
+    /// On a buffered connection, how far the message that is arriving has been scanned, so
+    /// that each read scans only the bytes it brought.
+    scanner: Option<MessageScanner>,
 }
 
 impl MessageCodec {
@@ -56,6 +59,7 @@ impl MessageCodec {
             protocol,
             limits,
             resume_at: 0,
+            scanner: None,
         }
     }
 
@@ -153,9 +157,16 @@ impl MessageCodec {
         if src.len() < self.resume_at {
             return Ok(None);
         }
-        // The message ends where parsing it ends. A message that is still arriving is
-        // parsed again from the start when enough more bytes have come.
-        match message_len(protocol, src, self.limits)? {
+        // The message ends where its body struct ends. A message that is still arriving is
+        // scanned further as bytes come, from where the scan stopped.
+        let scanner = self
+            .scanner
+            .get_or_insert_with(|| MessageScanner::new(protocol, self.limits));
+        let scanned = scanner.scan(src);
+        if scanned.is_err() || matches!(scanned, Ok(MessageLen::Complete(_))) {
+            scanner.reset(protocol);
+        }
+        match scanned? {
             MessageLen::Complete(len) => {
                 self.resume_at = 0;
                 let message = src.split_to(len).freeze();
