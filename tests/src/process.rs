@@ -1,11 +1,11 @@
 //! Running the cross-test programs and Apache's Python ones from tests: bounded runs that
-//! keep their output, free ports, and Python code generated once per test binary.
+//! keep their output, servers on free ports, and Python code generated once per test binary.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, Weak};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, Weak, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -106,6 +106,91 @@ pub fn collect(
             }
         }
     })
+}
+
+/// A server program listening on a free port, killed when dropped.
+#[derive(Debug)]
+pub struct RunningServer {
+    child: Child,
+    /// The port it listens on.
+    pub port: u16,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl RunningServer {
+    /// Starts `program --port N args...` on a free port and waits up to `ready` for its
+    /// first line on stdout, which the cross-test servers print once they listen. A port
+    /// another process took between our probe and the server's bind makes it retry on
+    /// another.
+    pub fn start(program: &Path, args: &[&str], ready: Duration) -> Result<Self, String> {
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            let port = free_port()?;
+            match Self::start_on(program, port, args, ready) {
+                Ok(server) => return Ok(server),
+                Err(e) => last_error = e,
+            }
+        }
+        Err(last_error)
+    }
+
+    fn start_on(program: &Path, port: u16, args: &[&str], ready: Duration) -> Result<Self, String> {
+        let mut command = Command::new(program);
+        command.arg("--port").arg(port.to_string()).args(args);
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", describe(&command)))?;
+        let stderr = Arc::new(Mutex::new(String::new()));
+        if let Some(pipe) = child.stderr.take() {
+            collect(pipe, stderr.clone());
+        }
+        let stdout = child.stdout.take().ok_or("no server stdout")?;
+        let (first_line, lines) = mpsc::channel();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = first_line.send(line);
+            // Keep draining, so the server never blocks on a full pipe.
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        let mut server = RunningServer {
+            child,
+            port,
+            stderr,
+        };
+        match lines.recv_timeout(ready) {
+            Ok(line) if !line.is_empty() => Ok(server),
+            Ok(_) | Err(_) => {
+                let status = match server.child.try_wait() {
+                    Ok(Some(status)) => format!("exited with {status}"),
+                    _ => format!("printed nothing within {ready:?}"),
+                };
+                // Let the stderr reader catch up before reporting it.
+                thread::sleep(Duration::from_millis(100));
+                Err(format!(
+                    "{} {status}; its stderr:\n{}",
+                    describe(&command),
+                    server.stderr()
+                ))
+            }
+        }
+    }
+
+    /// What it has printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A folder holding `thrift --gen py` output, removed when the last test using it is done.

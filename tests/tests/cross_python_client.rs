@@ -12,17 +12,12 @@
 //! Requires Debian's `thrift` compiler and `python3-thrift` (`tests/setup-debian.sh`) and the
 //! shared IDL folder (`THRIFT_SHARED_IDL`); the tests fail, never skip, without them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use tests::apache_python::{PYTHON, repo_root};
-use tests::process::{
-    GeneratedPython, SETUP_HINT, collect, free_port, generated_python, run_bounded,
-};
+use tests::process::{GeneratedPython, RunningServer, SETUP_HINT, generated_python, run_bounded};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
 const TRANSPORTS: [&str; 2] = ["buffered", "framed"];
@@ -81,7 +76,11 @@ fn check_protocol(protocol: &str) {
 }
 
 fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Result<(), String> {
-    let server = Server::start(protocol, transport)?;
+    let server = RunningServer::start(
+        Path::new(SERVER),
+        &["--protocol", protocol, "--transport", transport],
+        SERVER_START,
+    )?;
     let script = repo_root().join("tests/python/cross_client.py");
     let port = server.port.to_string();
     let mut command = Command::new(PYTHON);
@@ -125,94 +124,4 @@ fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Res
         run.stderr,
         server.stderr()
     ))
-}
-
-// ----------------------------------------------------------------------------------------
-// The server
-
-/// A running `thrift-test-server`, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Server {
-    /// Starts the server on a free port and waits for its first line. A port another
-    /// process took between our probe and the server's bind makes it retry on another.
-    fn start(protocol: &str, transport: &str) -> Result<Server, String> {
-        let mut last_error = String::new();
-        for _ in 0..5 {
-            let port = free_port()?;
-            match Server::start_on(port, protocol, transport) {
-                Ok(server) => return Ok(server),
-                Err(e) => last_error = e,
-            }
-        }
-        Err(last_error)
-    }
-
-    fn start_on(port: u16, protocol: &str, transport: &str) -> Result<Server, String> {
-        let port_text = port.to_string();
-        let mut child = Command::new(SERVER)
-            .args([
-                "--port",
-                &port_text,
-                "--protocol",
-                protocol,
-                "--transport",
-                transport,
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {SERVER}: {e}"))?;
-        let stderr = Arc::new(Mutex::new(String::new()));
-        if let Some(pipe) = child.stderr.take() {
-            collect(pipe, stderr.clone());
-        }
-        let stdout = child.stdout.take().ok_or("no server stdout")?;
-        let (first_line, lines) = mpsc::channel();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            let _ = first_line.send(line);
-            // Keep draining, so the server never blocks on a full pipe.
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
-        });
-        let mut server = Server {
-            child,
-            port,
-            stderr,
-        };
-        match lines.recv_timeout(SERVER_START) {
-            Ok(line) if !line.is_empty() => Ok(server),
-            Ok(_) | Err(_) => {
-                let status = match server.child.try_wait() {
-                    Ok(Some(status)) => format!("exited with {status}"),
-                    _ => format!("printed nothing within {SERVER_START:?}"),
-                };
-                // Let the stderr reader catch up before reporting it.
-                thread::sleep(Duration::from_millis(100));
-                Err(format!(
-                    "{SERVER} --port {port} --protocol {protocol} --transport {transport} \
-                     {status}; its stderr:\n{}",
-                    server.stderr()
-                ))
-            }
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -1,0 +1,313 @@
+//! A load generator for ThriftTest servers, ours or Apache's:
+//! `thrift-test-load [--host H] [--port N] [--protocol binary|compact|json]
+//! [--transport buffered|framed] [--connections C] [--in-flight K] [--seconds S]
+//! [--warmup S] [--call string|i32|struct] [--size BYTES]`.
+//!
+//! It opens `C` connections (each a [`Channel`]) and keeps `K` calls in flight on each: every
+//! caller calls, checks the answer, and calls again, until the time is up. Calls made during
+//! the warm-up are not counted. Each answer is checked against what the server must return,
+//! so a run is also a test that nothing is lost or mixed up under load.
+//!
+//! Output: a line describing the run, then
+//! `calls N errors E rate R/s p50 X us p99 Y us max Z us`. The exit status is 0 when every
+//! call succeeded, 1 when one failed or none was made, 2 for bad options.
+//!
+//! The calls: `string` is `testString` with a string of `--size` bytes, `i32` is `testI32`,
+//! `struct` is `testStruct` with an `Xtruct` whose string has `--size` bytes.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tests::cross::{Options, Transport};
+use tests::thrift_test::{ThriftTestClient, Xtruct};
+use thrift_tower::transport::Framing;
+use thrift_tower::{Channel, Endpoint};
+
+/// What each caller sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    String,
+    I32,
+    Struct,
+}
+
+/// The run's settings.
+#[derive(Debug, Clone)]
+struct Load {
+    connections: usize,
+    in_flight: usize,
+    seconds: f64,
+    warmup: f64,
+    call: Call,
+    size: usize,
+}
+
+/// What one caller saw after the warm-up.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Latency of each successful call, in microseconds.
+    latencies: Vec<u32>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("thrift-test-load: {problem}");
+    eprintln!(
+        "usage: thrift-test-load [--host H] [--port N] [--protocol binary|compact|json] \
+         [--transport buffered|framed] [--connections C] [--in-flight K] [--seconds S] \
+         [--warmup S] [--call string|i32|struct] [--size BYTES]"
+    );
+    ExitCode::from(2)
+}
+
+/// Splits off this program's own flags; the rest are the cross-test flags.
+fn parse(args: Vec<String>) -> Result<(Options, Load), String> {
+    let mut load = Load {
+        connections: 4,
+        in_flight: 16,
+        seconds: 5.0,
+        warmup: 1.0,
+        call: Call::String,
+        size: 64,
+    };
+    let mut rest = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let own = matches!(
+            flag.as_str(),
+            "--connections" | "--in-flight" | "--seconds" | "--warmup" | "--call" | "--size"
+        );
+        if !own {
+            rest.push(arg);
+            continue;
+        }
+        let value = inline
+            .or_else(|| args.next())
+            .ok_or_else(|| format!("{flag} needs a value"))?;
+        let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
+        match flag.as_str() {
+            "--connections" => load.connections = value.parse().map_err(|e| bad(&e))?,
+            "--in-flight" => load.in_flight = value.parse().map_err(|e| bad(&e))?,
+            "--seconds" => load.seconds = value.parse().map_err(|e| bad(&e))?,
+            "--warmup" => load.warmup = value.parse().map_err(|e| bad(&e))?,
+            "--size" => load.size = value.parse().map_err(|e| bad(&e))?,
+            "--call" => {
+                load.call = match value.as_str() {
+                    "string" => Call::String,
+                    "i32" => Call::I32,
+                    "struct" => Call::Struct,
+                    _ => return Err(bad(&"expected string, i32 or struct")),
+                }
+            }
+            _ => unreachable!("own flags are listed above"),
+        }
+    }
+    let finite = |s: f64| s.is_finite() && s >= 0.0;
+    if load.connections == 0
+        || load.in_flight == 0
+        || !finite(load.seconds)
+        || load.seconds == 0.0
+        || !finite(load.warmup)
+    {
+        return Err(
+            "--connections, --in-flight and --seconds must be above 0, --warmup at least 0".into(),
+        );
+    }
+    let options = Options::parse(rest)?;
+    Ok((options, load))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let (options, load) = match parse(std::env::args().skip(1).collect()) {
+        Ok(parsed) => parsed,
+        Err(e) => return usage(&e),
+    };
+    let framing = match options.transport {
+        Transport::Buffered => Framing::Buffered,
+        Transport::Framed => Framing::Framed,
+        Transport::Http => return usage("the http transport is not supported"),
+    };
+    if options.multiplexed {
+        return usage("multiplexed protocols are not supported");
+    }
+    let address = format!("{}:{}", options.host, options.port);
+    let endpoint = match Endpoint::new(address.clone()) {
+        Ok(e) => e
+            .protocol(options.protocol)
+            .framing(framing)
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10)),
+        Err(e) => return usage(&e.to_string()),
+    };
+    println!(
+        "thrift-test-load: {} to {address}, {} connections x {} calls in flight, {:?} of {} \
+         bytes, {} s after {} s of warm-up",
+        options.describe(),
+        load.connections,
+        load.in_flight,
+        load.call,
+        load.size,
+        load.seconds,
+        load.warmup
+    );
+
+    let mut channels = Vec::with_capacity(load.connections);
+    for _ in 0..load.connections {
+        match connect(&endpoint).await {
+            Ok(c) => channels.push(c),
+            Err(e) => {
+                println!("cannot connect to {address}: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+
+    let text: Arc<str> = "x".repeat(load.size).into();
+    let start = Instant::now();
+    let counted_from = start + Duration::from_secs_f64(load.warmup);
+    let end = counted_from + Duration::from_secs_f64(load.seconds);
+    let mut callers = tokio::task::JoinSet::new();
+    for channel in &channels {
+        for caller in 0..load.in_flight {
+            let client = ThriftTestClient::new(channel.clone()).with_protocol(options.protocol);
+            let text = Arc::clone(&text);
+            let call = load.call;
+            callers.spawn(async move {
+                caller_loop(client, call, caller as i32, text, counted_from, end).await
+            });
+        }
+    }
+    let mut all = Tally::default();
+    while let Some(done) = callers.join_next().await {
+        match done {
+            Ok(t) => {
+                all.latencies.extend(t.latencies);
+                all.errors += t.errors;
+                if all.first_error.is_none() {
+                    all.first_error = t.first_error;
+                }
+            }
+            Err(e) => {
+                all.errors += 1;
+                all.first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    let calls = all.latencies.len();
+    all.latencies.sort_unstable();
+    let at = |q: f64| {
+        let i = ((calls as f64 - 1.0) * q).round() as usize;
+        all.latencies.get(i).copied().unwrap_or(0)
+    };
+    println!(
+        "calls {calls} errors {} rate {:.0}/s p50 {} us p99 {} us max {} us",
+        all.errors,
+        calls as f64 / load.seconds,
+        at(0.50),
+        at(0.99),
+        at(1.0)
+    );
+    if let Some(e) = &all.first_error {
+        println!("first error: {e}");
+    }
+    if all.errors == 0 && calls > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// One caller: calls until `end`, counting what finished after `counted_from`.
+async fn caller_loop(
+    client: ThriftTestClient<Channel>,
+    call: Call,
+    caller: i32,
+    text: Arc<str>,
+    counted_from: Instant,
+    end: Instant,
+) -> Tally {
+    let mut tally = Tally::default();
+    let mut n: i32 = 0;
+    loop {
+        let sent = Instant::now();
+        if sent >= end {
+            return tally;
+        }
+        n = n.wrapping_add(1);
+        let outcome = match call {
+            Call::String => {
+                let thing = text.to_string();
+                client
+                    .test_string(thing.clone())
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|got| check(got == thing, "testString"))
+            }
+            Call::I32 => {
+                let thing = caller.wrapping_mul(1_000_003).wrapping_add(n);
+                client
+                    .test_i32(thing)
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|got| check(got == thing, "testI32"))
+            }
+            Call::Struct => {
+                let thing = Xtruct {
+                    string_thing: text.to_string(),
+                    byte_thing: 1,
+                    i32_thing: n,
+                    i64_thing: -i64::from(n),
+                };
+                client
+                    .test_struct(thing.clone())
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|got| check(got == thing, "testStruct"))
+            }
+        };
+        if sent < counted_from {
+            continue;
+        }
+        match outcome {
+            Ok(()) => {
+                let micros = sent.elapsed().as_micros();
+                tally
+                    .latencies
+                    .push(u32::try_from(micros).unwrap_or(u32::MAX));
+            }
+            Err(e) => {
+                tally.errors += 1;
+                tally.first_error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+fn check(same: bool, method: &str) -> Result<(), String> {
+    if same {
+        Ok(())
+    } else {
+        Err(format!(
+            "{method} answered something other than its argument"
+        ))
+    }
+}
+
+/// Connects, retrying for a while: the server may still be starting.
+async fn connect(endpoint: &Endpoint) -> Result<Channel, thrift_tower::Error> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match endpoint.connect().await {
+            Ok(channel) => return Ok(channel),
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
