@@ -76,6 +76,25 @@ impl Builder {
                 println!("cargo:rerun-if-changed={}", file.path.display());
             }
         }
+        // Each file becomes `<module>.rs`: two files with one module name would overwrite
+        // each other, leaving code that names items of the one that lost.
+        let mut modules: std::collections::HashMap<String, usize> = Default::default();
+        for file in 0..program.files.len() {
+            let module = emit::module_name(&program, file);
+            if let Some(&first) = modules.get(&module) {
+                return Err(Error::Emit {
+                    file: program.files[file].path.clone(),
+                    error: emit::EmitError {
+                        message: format!(
+                            "this file and {} would both be the Rust module `{module}`; give \
+                             one of them a `namespace rs <name>` to tell them apart",
+                            program.files[first].path.display()
+                        ),
+                    },
+                });
+            }
+            modules.insert(module, file);
+        }
         let mut out = Vec::new();
         for file in 0..program.files.len() {
             let mut generated = emit::emit_file(&program, file).map_err(|e| Error::Emit {
@@ -177,5 +196,56 @@ impl std::error::Error for Error {
             Error::Emit { error, .. } => Some(error),
             Error::Io(e) => Some(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_files_with_one_module_name_are_an_error_until_a_namespace_parts_them() {
+        let dir =
+            std::env::temp_dir().join(format!("thrift-codegen-modules-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let write = |name: &str, text: &str| {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        write("a/common.thrift", "struct A { 1: i32 x }\n");
+        write("b/common.thrift", "struct B { 1: string y }\n");
+        let one = write(
+            "one.thrift",
+            "include \"a/common.thrift\"\nstruct UA { 1: common.A a }\n",
+        );
+        let two = write(
+            "two.thrift",
+            "include \"b/common.thrift\"\nstruct UB { 1: common.B b }\n",
+        );
+        let builder = configure().cargo_directives(false);
+        let error = builder
+            .generate(&[&one, &two], &[&dir])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("would both be the Rust module `common`")
+                && error.contains("namespace rs")
+                && error.contains("common.thrift"),
+            "{error}"
+        );
+
+        write(
+            "b/common.thrift",
+            "namespace rs b_common\nstruct B { 1: string y }\n",
+        );
+        let generated = builder.generate(&[&one, &two], &[&dir]).unwrap();
+        let modules: Vec<&str> = generated.iter().map(|g| g.module.as_str()).collect();
+        assert!(
+            modules.contains(&"common") && modules.contains(&"b_common"),
+            "{modules:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
