@@ -352,7 +352,7 @@ impl<I: Input> ProtocolReader for CompactReader<I> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_field_begin(&mut self) -> Result<FieldHeader, ProtocolError> {
         let byte = self.cursor.read_u8("field header")?;
         let ty = byte & 0x0f;
@@ -474,7 +474,7 @@ impl<I: Input> ProtocolReader for CompactReader<I> {
         self.cursor.read_array("uuid")
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_string(&mut self) -> Result<String, ProtocolError> {
         let bytes = self.read_string_bytes()?;
         match simdutf8::basic::from_utf8(bytes) {
