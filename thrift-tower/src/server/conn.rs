@@ -42,7 +42,10 @@ pub(crate) async fn serve_connection<IO, S>(
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
 {
-    let (mut rd, mut wr) = tokio::io::split(io);
+    // One task reads and writes, never both at once (a reply is written between reads),
+    // so the stream is not split: `tokio::io::split` would take a lock on every read and
+    // write.
+    let mut io = std::pin::pin!(io);
     let mut codec = MessageCodec::new(config.framing, config.protocol, config.limits);
     let mut rbuf = BytesMut::with_capacity(8 * 1024);
     let mut wbuf = BytesMut::with_capacity(8 * 1024);
@@ -111,13 +114,13 @@ pub(crate) async fn serve_connection<IO, S>(
                 if wbuf.is_empty() {
                     continue;
                 }
-                if let Err(e) = write_all(&mut wr, &wbuf, config.write_timeout).await {
+                if let Err(e) = write_all(&mut io, &wbuf, config.write_timeout).await {
                     debug!(error = %e, "closing connection: write failed");
                     break;
                 }
                 wbuf.clear();
             }
-            read = rd.read_buf(&mut rbuf), if reading && calls.len() < config.max_in_flight => {
+            read = io.read_buf(&mut rbuf), if reading && calls.len() < config.max_in_flight => {
                 match read {
                     Ok(0) => {
                         if !rbuf.is_empty() {
@@ -145,7 +148,7 @@ pub(crate) async fn serve_connection<IO, S>(
             }
         }
     }
-    let _ = wr.shutdown().await;
+    let _ = io.shutdown().await;
 }
 
 /// Replies that finish together are written together up to this many bytes.
