@@ -8,6 +8,9 @@ packages=(
     thrift-compiler   # `thrift -gen py` for the reference Python code
     python3-thrift    # Apache's Python library (serves Debian's /usr/bin/python3)
     libthrift-dev     # Apache's C++ library
+    g++               # compiles the C++ cross-test programs (tests/cpp) against libthrift-dev
+    libboost-dev      # Boost headers, which Apache's C++ headers include (TBufferTransports.h,
+                      # TMultiplexedProcessor.h...) but libthrift-dev does not depend on
 )
 
 missing=()
@@ -28,5 +31,6 @@ fi
 # Fail here, clearly, rather than in the middle of the tests.
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust 1.85 or newer" >&2; exit 1; }
 thrift --version
+command -v g++ >/dev/null || { echo "setup: g++ not found" >&2; exit 1; }
 /usr/bin/python3 -c 'import thrift.protocol.TJSONProtocol, thrift.protocol.TCompactProtocol' \
     || { echo "setup: /usr/bin/python3 cannot import thrift" >&2; exit 1; }

@@ -21,6 +21,7 @@ use serde_json::Value as Json;
 use thrift_tower::{MessageHeader, MessageType};
 
 use crate::dynamic::{FieldTy, Requiredness, StructKind, StructTy, Ty, Value};
+use crate::process::check_tool;
 
 /// The interpreter that has Debian's `python3-thrift` (a pyenv `python3` first on `PATH`
 /// does not).
@@ -260,22 +261,6 @@ pub fn python_reencode(
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn check_tool(command: &mut Command, what: &str) -> Result<(), String> {
-    match command.output() {
-        Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(format!(
-            "{what} is not usable ({:?} exited with {}: {}); {SETUP_HINT}",
-            command.get_program(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )),
-        Err(e) => Err(format!(
-            "{what} is missing ({:?}: {e}); {SETUP_HINT}",
-            command.get_program()
-        )),
-    }
 }
 
 /// A folder under the system's temporary directory, unique to this process and moment,

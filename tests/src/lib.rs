@@ -4,7 +4,10 @@
 //!   implementation's test vectors through our protocol traits.
 //! - [`apache_python`]: test vectors from Apache Thrift's Python library, made by running
 //!   Debian's `thrift` compiler and `python3-thrift` (see `tests/setup-debian.sh`).
+//! - [`apache_cpp`]: Apache's C++ cross-test programs (`tests/cpp/`), built against Debian's
+//!   `libthrift-dev` once per test binary.
 
+pub mod apache_cpp;
 pub mod apache_python;
 pub mod cross;
 pub mod dynamic;

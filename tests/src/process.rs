@@ -2,7 +2,7 @@
 //! keep their output, servers on free ports, and Python code generated once per test binary.
 
 use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, Weak, mpsc};
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::apache_python::{IDL_ENV, PYTHON, idl_dir};
 
 /// What to do when a tool is missing.
-pub const SETUP_HINT: &str = "run tests/setup-debian.sh (it installs Debian's thrift-compiler and \
-                              python3-thrift)";
+pub const SETUP_HINT: &str = "run tests/setup-debian.sh (it installs Debian's thrift-compiler, \
+                              python3-thrift, libthrift-dev, libboost-dev and g++)";
 
 /// `program arg arg...`, for reports.
 pub fn describe(command: &Command) -> String {
@@ -108,25 +108,57 @@ pub fn collect(
     })
 }
 
-/// A server program listening on a free port, killed when dropped.
+/// Where a server listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// A TCP port on 127.0.0.1.
+    Tcp(u16),
+    /// A Unix domain socket.
+    Unix(PathBuf),
+}
+
+impl Address {
+    /// The cross-test client flags that reach it.
+    pub fn client_args(&self) -> Vec<String> {
+        match self {
+            Address::Tcp(port) => vec![
+                "--host".into(),
+                "127.0.0.1".into(),
+                "--port".into(),
+                port.to_string(),
+            ],
+            Address::Unix(path) => vec!["--domain-socket".into(), path.display().to_string()],
+        }
+    }
+}
+
+/// A cross-test server process, killed when dropped (and its socket file removed). The
+/// cross-test servers print one line on stdout once they listen.
 #[derive(Debug)]
 pub struct RunningServer {
     child: Child,
-    /// The port it listens on.
-    pub port: u16,
+    /// Where it listens.
+    pub address: Address,
+    command: String,
     stderr: Arc<Mutex<String>>,
 }
 
 impl RunningServer {
-    /// Starts `program --port N args...` on a free port and waits up to `ready` for its
-    /// first line on stdout, which the cross-test servers print once they listen. A port
+    /// `program --port N args...` on a free port, once it accepts connections. A port
     /// another process took between our probe and the server's bind makes it retry on
     /// another.
-    pub fn start(program: &Path, args: &[&str], ready: Duration) -> Result<Self, String> {
+    pub fn on_free_port(program: &Path, args: &[&str], ready: Duration) -> Result<Self, String> {
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port()?;
-            match Self::start_on(program, port, args, ready) {
+            let mut command = Command::new(program);
+            command.arg("--port").arg(port.to_string()).args(args);
+            let started = Self::spawn(&mut command, ready).and_then(|(mut server, _)| {
+                server.address = Address::Tcp(port);
+                server.wait_until_accepting(ready)?;
+                Ok(server)
+            });
+            match started {
                 Ok(server) => return Ok(server),
                 Err(e) => last_error = e,
             }
@@ -134,15 +166,50 @@ impl RunningServer {
         Err(last_error)
     }
 
-    fn start_on(program: &Path, port: u16, args: &[&str], ready: Duration) -> Result<Self, String> {
-        let mut command = Command::new(program);
-        command.arg("--port").arg(port.to_string()).args(args);
+    /// `command`, which is given `--port 0` and prints `... port N ...` as its first line,
+    /// once it accepts connections on that port.
+    pub fn on_printed_port(command: &mut Command, ready: Duration) -> Result<Self, String> {
+        let (mut server, line) = Self::spawn(command, ready)?;
+        let port = line
+            .split_whitespace()
+            .skip_while(|w| *w != "port")
+            .nth(1)
+            .and_then(|p| p.parse::<u16>().ok())
+            .filter(|p| *p != 0)
+            .ok_or_else(|| {
+                format!(
+                    "{} printed {line:?}, not `... listening on port N ...`",
+                    server.command
+                )
+            })?;
+        server.address = Address::Tcp(port);
+        server.wait_until_accepting(ready)?;
+        Ok(server)
+    }
+
+    /// `command`, which listens on the Unix domain socket `path`, once it accepts
+    /// connections there.
+    pub fn on_unix_socket(
+        command: &mut Command,
+        path: PathBuf,
+        ready: Duration,
+    ) -> Result<Self, String> {
+        let (mut server, _) = Self::spawn(command, ready)?;
+        server.address = Address::Unix(path);
+        server.wait_until_accepting(ready)?;
+        Ok(server)
+    }
+
+    /// Starts `command` and waits up to `ready` for its first line on stdout, which it
+    /// returns. The address is `Tcp(0)` until the caller knows it.
+    pub fn spawn(command: &mut Command, ready: Duration) -> Result<(Self, String), String> {
+        let description = describe(command);
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", describe(&command)))?;
+            .map_err(|e| format!("cannot start {description}: {e}"))?;
         let stderr = Arc::new(Mutex::new(String::new()));
         if let Some(pipe) = child.stderr.take() {
             collect(pipe, stderr.clone());
@@ -159,29 +226,73 @@ impl RunningServer {
         });
         let mut server = RunningServer {
             child,
-            port,
+            address: Address::Tcp(0),
+            command: description,
             stderr,
         };
         match lines.recv_timeout(ready) {
-            Ok(line) if !line.is_empty() => Ok(server),
+            Ok(line) if !line.is_empty() => Ok((server, line.trim().to_owned())),
             Ok(_) | Err(_) => {
                 let status = match server.child.try_wait() {
                     Ok(Some(status)) => format!("exited with {status}"),
                     _ => format!("printed nothing within {ready:?}"),
                 };
-                // Let the stderr reader catch up before reporting it.
-                thread::sleep(Duration::from_millis(100));
                 Err(format!(
                     "{} {status}; its stderr:\n{}",
-                    describe(&command),
+                    server.command,
                     server.stderr()
                 ))
             }
         }
     }
 
-    /// What it has printed on stderr so far.
+    /// Connects until a connection is accepted: a server may print its line before it
+    /// listens.
+    pub fn wait_until_accepting(&self, limit: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let attempt = match &self.address {
+                Address::Tcp(port) => {
+                    let addr = SocketAddr::from(([127, 0, 0, 1], *port));
+                    TcpStream::connect_timeout(&addr, Duration::from_secs(1)).map(drop)
+                }
+                #[cfg(unix)]
+                Address::Unix(path) => std::os::unix::net::UnixStream::connect(path).map(drop),
+                #[cfg(not(unix))]
+                Address::Unix(_) => Err(std::io::Error::other("no Unix domain sockets here")),
+            };
+            match attempt {
+                Ok(()) => return Ok(()),
+                Err(e) if Instant::now() >= deadline => {
+                    return Err(format!(
+                        "{} does not accept connections at {:?} after {limit:?} ({e}); its \
+                         stderr:\n{}",
+                        self.command,
+                        self.address,
+                        self.stderr()
+                    ));
+                }
+                Err(_) => thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+
+    /// The TCP port it listens on (0 for a Unix domain socket).
+    pub fn port(&self) -> u16 {
+        match self.address {
+            Address::Tcp(port) => port,
+            Address::Unix(_) => 0,
+        }
+    }
+
+    /// Its command line, for reports.
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    /// What it has printed on stderr so far (after a moment for the reader to catch up).
     pub fn stderr(&self) -> String {
+        thread::sleep(Duration::from_millis(100));
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 }
@@ -190,7 +301,70 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Address::Unix(path) = &self.address {
+            let _ = std::fs::remove_file(path);
+        }
     }
+}
+
+/// Runs `run` for every (protocol, transport) pair and, when any failed, panics with all
+/// their problems at once, headed `<what> failed`.
+pub fn check_pairs<'a>(
+    what: &str,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    mut run: impl FnMut(&str, &str) -> Result<(), String>,
+) {
+    let failures: Vec<String> = pairs
+        .into_iter()
+        .filter_map(|(protocol, transport)| {
+            run(protocol, transport)
+                .err()
+                .map(|e| format!("==== {protocol}/{transport} ====\n{e}"))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{what} failed:\n\n{}",
+        failures.join("\n\n")
+    );
+}
+
+/// Checks the run of a cross-test client (`client`, its command line) against `server`:
+/// exit status 0, a last line `N passed, 0 failed` with N > 0, and for the multiplexed
+/// protocols a `PASS SecondService.` line. Otherwise says why, with everything the client
+/// printed and the server's stderr.
+pub fn check_client_run(
+    run: &Run,
+    client: &str,
+    protocol: &str,
+    limit: Duration,
+    server: &RunningServer,
+) -> Result<(), String> {
+    let summary = run.stdout.lines().rev().find(|l| !l.trim().is_empty());
+    let clean_summary = summary.is_some_and(|line| {
+        line.strip_suffix(" passed, 0 failed")
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n > 0)
+    });
+    let multiplexed_checked =
+        !protocol.starts_with("multi") || run.stdout.contains("PASS SecondService.");
+    if run.status.is_some_and(|s| s.success()) && clean_summary && multiplexed_checked {
+        return Ok(());
+    }
+    let why = match (&run.status, clean_summary, multiplexed_checked) {
+        (None, ..) => format!("the client did not finish within {limit:?} and was killed"),
+        (Some(status), _, _) if !status.success() => format!("the client exited with {status}"),
+        (_, false, _) => format!("the client's last line is {summary:?}, not `N passed, 0 failed`"),
+        _ => "the client did not call SecondService".to_owned(),
+    };
+    Err(format!(
+        "{why}\n--- server: {}\n--- client: {client}\n--- client stdout:\n{}\n--- client \
+         stderr:\n{}\n--- server stderr:\n{}",
+        server.command(),
+        run.stdout,
+        run.stderr,
+        server.stderr()
+    ))
 }
 
 /// A folder holding `thrift --gen py` output, removed when the last test using it is done.

@@ -17,7 +17,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use tests::apache_python::{PYTHON, repo_root};
-use tests::process::{GeneratedPython, RunningServer, SETUP_HINT, generated_python, run_bounded};
+use tests::process::{
+    GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, describe,
+    generated_python, run_bounded,
+};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
 const TRANSPORTS: [&str; 2] = ["buffered", "framed"];
@@ -62,66 +65,30 @@ fn python_client_multij() {
 /// transport's problem at once.
 fn check_protocol(protocol: &str) {
     let generated = generated_python().unwrap_or_else(|e| panic!("{e}"));
-    let mut failures = Vec::new();
-    for transport in TRANSPORTS {
-        if let Err(e) = run_pair(&generated, protocol, transport) {
-            failures.push(format!("==== {protocol}/{transport} ====\n{e}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "Apache's Python client against thrift-test-server failed:\n\n{}",
-        failures.join("\n\n")
+    check_pairs(
+        "Apache's Python client against thrift-test-server",
+        TRANSPORTS.map(|t| (protocol, t)),
+        |p, t| run_pair(&generated, p, t),
     );
 }
 
 fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Result<(), String> {
-    let server = RunningServer::start(
+    let server = RunningServer::on_free_port(
         Path::new(SERVER),
         &["--protocol", protocol, "--transport", transport],
         SERVER_START,
     )?;
     let script = repo_root().join("tests/python/cross_client.py");
-    let port = server.port.to_string();
     let mut command = Command::new(PYTHON);
     command
         .arg("-B")
         .arg(&script)
         .arg(generated.path())
-        .args(["--host", "127.0.0.1", "--port", &port])
+        .args(server.address.client_args())
         .args(["--protocol", protocol, "--transport", transport])
         .args(["--timeout", CALL_TIMEOUT_SECS]);
-    let run = run_bounded(&mut command, CLIENT_RUN).map_err(|e| {
-        format!(
-            "cannot run {PYTHON} {}: {e}; {SETUP_HINT}",
-            script.display()
-        )
-    })?;
-    let summary = run.stdout.lines().rev().find(|l| !l.trim().is_empty());
-    let clean_summary = summary.is_some_and(|line| {
-        line.strip_suffix(" passed, 0 failed")
-            .and_then(|n| n.parse::<u32>().ok())
-            .is_some_and(|n| n > 0)
-    });
-    let multiplexed_checked =
-        !protocol.starts_with("multi") || run.stdout.contains("PASS SecondService.");
-    if run.status.is_some_and(|s| s.success()) && clean_summary && multiplexed_checked {
-        return Ok(());
-    }
-    let why = match (&run.status, clean_summary, multiplexed_checked) {
-        (None, ..) => format!("the client did not finish within {CLIENT_RUN:?} and was killed"),
-        (Some(status), _, _) if !status.success() => format!("the client exited with {status}"),
-        (_, false, _) => format!("the client's last line is {summary:?}, not `N passed, 0 failed`"),
-        _ => "the client did not call SecondService".to_owned(),
-    };
-    Err(format!(
-        "{why}\n--- client: {PYTHON} -B {} {} --host 127.0.0.1 --port {port} --protocol \
-         {protocol} --transport {transport} --timeout {CALL_TIMEOUT_SECS}\n--- client \
-         stdout:\n{}\n--- client stderr:\n{}\n--- server stderr:\n{}",
-        script.display(),
-        generated.path().display(),
-        run.stdout,
-        run.stderr,
-        server.stderr()
-    ))
+    let client = describe(&command);
+    let run = run_bounded(&mut command, CLIENT_RUN)
+        .map_err(|e| format!("cannot run {client}: {e}; {SETUP_HINT}"))?;
+    check_client_run(&run, &client, protocol, CLIENT_RUN, &server)
 }

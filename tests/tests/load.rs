@@ -14,16 +14,15 @@ const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
 const LOAD: &str = env!("CARGO_BIN_EXE_thrift-test-load");
 
 fn run(protocol: &str, transport: &str, call: &str, size: &str) {
-    let server = RunningServer::start(
+    let server = RunningServer::on_free_port(
         Path::new(SERVER),
         &["--protocol", protocol, "--transport", transport],
         Duration::from_secs(30),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let port = server.port.to_string();
     let mut command = Command::new(LOAD);
     command
-        .args(["--host", "127.0.0.1", "--port", &port])
+        .args(server.address.client_args())
         .args(["--protocol", protocol, "--transport", transport])
         .args(["--connections", "3", "--in-flight", "20"])
         .args(["--seconds", "1", "--warmup", "0.2"])
