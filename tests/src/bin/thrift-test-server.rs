@@ -66,9 +66,10 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            // The bound port: `--port 0` picks a free one, as Apache's servers do.
+            let port = listener.local_addr().map_or(options.port, |a| a.port());
             println!(
-                "thrift-test-server listening on port {} ({})",
-                options.port,
+                "thrift-test-server listening on port {port} ({})",
                 options.describe()
             );
             router
