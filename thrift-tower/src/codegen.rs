@@ -194,8 +194,11 @@ impl<F: Future> Future for CatchUnwind<F> {
 /// result type, holding `success` or one of the declared exceptions. A
 /// `TApplicationException` reply, a failure of the service, and a reply that does not
 /// decode are errors.
+///
+/// `service` is the clone this call makes ready and calls ("clone, then call"), owned by
+/// the future, so the future is `Send` whenever `S` is (no `S: Sync`) and borrows nothing.
 pub async fn call<S, A, R>(
-    service: &S,
+    service: S,
     protocol: Protocol,
     method: &'static str,
     args: &A,
@@ -223,7 +226,7 @@ where
 /// Sends a oneway call; it completes when the service has taken it (for a connection:
 /// when it is written).
 pub async fn call_oneway<S, A>(
-    service: &S,
+    service: S,
     protocol: Protocol,
     method: &'static str,
     args: &A,
@@ -239,7 +242,7 @@ where
 }
 
 async fn send<S, A>(
-    service: &S,
+    mut service: S,
     protocol: Protocol,
     method: &'static str,
     message_type: MessageType,
@@ -255,8 +258,6 @@ where
     // multiplexes on one connection.
     let header = MessageHeader::new(ByteStr::from_static(method), message_type, 0);
     let request = Request::new(header, protocol, body);
-    // "Clone, then call": the clone is the one that was made ready.
-    let mut service = service.clone();
     poll_fn(|cx| service.poll_ready(cx))
         .await
         .map_err(Error::from_service)?;

@@ -706,7 +706,10 @@ impl Context<'_> {
         let name = ident(&joined(self.def_name(r), "Client"));
         let doc = format!(
             " A client of service `{}` over any `tower::Service<Request, Response = Response>`: \
-             a channel, an HTTP transport, a balancer, or a stack of layers around them.",
+             a channel, an HTTP transport, a balancer, or a stack of layers around them. Each \
+             call clones the service, makes the clone ready and calls it; the call's future \
+             owns that clone and borrows nothing, so it can be spawned, and is `Send` \
+             whenever the service is.",
             s.name
         );
         let mut fns = Vec::new();
@@ -737,7 +740,7 @@ impl Context<'_> {
             let error = self.error_path(m);
             let body = if f.oneway {
                 quote! {
-                    ::thrift_tower::codegen::call_oneway(&self.inner, self.protocol, #method_wire, &args).await?;
+                    ::thrift_tower::codegen::call_oneway(inner, protocol, #method_wire, &args).await?;
                     ::std::result::Result::Ok(())
                 }
             } else {
@@ -752,7 +755,7 @@ impl Context<'_> {
                     quote!(#module::#result_ty::#v(e) => ::std::result::Result::Err(#error::#v(e)),)
                 });
                 quote! {
-                    let result: #module::#result_ty = ::thrift_tower::codegen::call(&self.inner, self.protocol, #method_wire, &args).await?;
+                    let result: #module::#result_ty = ::thrift_tower::codegen::call(inner, protocol, #method_wire, &args).await?;
                     match result {
                         #success
                         #(#declared)*
@@ -766,9 +769,13 @@ impl Context<'_> {
                 #complex
                 #many
                 #convention
-                pub async fn #fname(&self, #(#params),*) -> #ret {
-                    let args = #module::#args_ty { #(#fields),* };
-                    #body
+                pub fn #fname(&self, #(#params),*) -> impl ::std::future::Future<Output = #ret> + use<S> {
+                    let inner = ::std::clone::Clone::clone(&self.inner);
+                    let protocol = self.protocol;
+                    async move {
+                        let args = #module::#args_ty { #(#fields),* };
+                        #body
+                    }
                 }
             });
         }

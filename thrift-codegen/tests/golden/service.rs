@@ -838,7 +838,7 @@ for StoreServer<H> {
     }
 }
 
-/// A client of service `Store` over any `tower::Service<Request, Response = Response>`: a channel, an HTTP transport, a balancer, or a stack of layers around them.
+/// A client of service `Store` over any `tower::Service<Request, Response = Response>`: a channel, an HTTP transport, a balancer, or a stack of layers around them. Each call clones the service, makes the clone ready and calls it; the call's future owns that clone and borrows nothing, so it can be spawned, and is `Send` whenever the service is.
 #[derive(Debug, Clone)]
 pub struct StoreClient<S> {
     inner: S,
@@ -883,71 +883,97 @@ where
     S::Error: ::std::convert::Into<::thrift_tower::BoxError>,
 {
     /// The value of `key`.
-    pub async fn get(
+    pub fn get(
         &self,
         key: ::std::string::String,
-    ) -> ::std::result::Result<::thrift_tower::bytes::Bytes, GetError> {
-        let args = store_messages::GetArgs { key };
-        let result: store_messages::GetResult = ::thrift_tower::codegen::call(
-                &self.inner,
-                self.protocol,
-                "get",
-                &args,
-            )
-            .await?;
-        match result {
-            store_messages::GetResult::Success(v) => ::std::result::Result::Ok(v),
-            store_messages::GetResult::Missing(e) => {
-                ::std::result::Result::Err(GetError::Missing(e))
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::thrift_tower::bytes::Bytes, GetError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = store_messages::GetArgs { key };
+            let result: store_messages::GetResult = ::thrift_tower::codegen::call(
+                    inner,
+                    protocol,
+                    "get",
+                    &args,
+                )
+                .await?;
+            match result {
+                store_messages::GetResult::Success(v) => ::std::result::Result::Ok(v),
+                store_messages::GetResult::Missing(e) => {
+                    ::std::result::Result::Err(GetError::Missing(e))
+                }
             }
         }
     }
 
     /// Stores `value` under `key`.
-    pub async fn put(
+    pub fn put(
         &self,
         key: ::std::string::String,
         value: ::thrift_tower::bytes::Bytes,
-    ) -> ::std::result::Result<(), PutError> {
-        let args = store_messages::PutArgs {
-            key,
-            value,
-        };
-        let result: store_messages::PutResult = ::thrift_tower::codegen::call(
-                &self.inner,
-                self.protocol,
-                "put",
-                &args,
-            )
-            .await?;
-        match result {
-            store_messages::PutResult::Success => ::std::result::Result::Ok(()),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), PutError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = store_messages::PutArgs {
+                key,
+                value,
+            };
+            let result: store_messages::PutResult = ::thrift_tower::codegen::call(
+                    inner,
+                    protocol,
+                    "put",
+                    &args,
+                )
+                .await?;
+            match result {
+                store_messages::PutResult::Success => ::std::result::Result::Ok(()),
+            }
         }
     }
 
     /// Forgets `key`, without waiting for an answer.
-    pub async fn forget(
+    pub fn forget(
         &self,
         key: ::std::string::String,
-    ) -> ::std::result::Result<(), ForgetError> {
-        let args = store_messages::ForgetArgs { key };
-        ::thrift_tower::codegen::call_oneway(&self.inner, self.protocol, "forget", &args)
-            .await?;
-        ::std::result::Result::Ok(())
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ForgetError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = store_messages::ForgetArgs { key };
+            ::thrift_tower::codegen::call_oneway(inner, protocol, "forget", &args)
+                .await?;
+            ::std::result::Result::Ok(())
+        }
     }
 
     /// Calls `ping`.
-    pub async fn ping(&self) -> ::std::result::Result<bool, PingError> {
-        let args = store_messages::PingArgs {};
-        let result: store_messages::PingResult = ::thrift_tower::codegen::call(
-                &self.inner,
-                self.protocol,
-                "ping",
-                &args,
-            )
-            .await?;
-        match result {
-            store_messages::PingResult::Success(v) => ::std::result::Result::Ok(v),
+    pub fn ping(
+        &self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<bool, PingError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = store_messages::PingArgs {};
+            let result: store_messages::PingResult = ::thrift_tower::codegen::call(
+                    inner,
+                    protocol,
+                    "ping",
+                    &args,
+                )
+                .await?;
+            match result {
+                store_messages::PingResult::Success(v) => ::std::result::Result::Ok(v),
+            }
         }
     }
 }
@@ -1639,7 +1665,7 @@ for BatchStoreServer<H> {
     }
 }
 
-/// A client of service `BatchStore` over any `tower::Service<Request, Response = Response>`: a channel, an HTTP transport, a balancer, or a stack of layers around them.
+/// A client of service `BatchStore` over any `tower::Service<Request, Response = Response>`: a channel, an HTTP transport, a balancer, or a stack of layers around them. Each call clones the service, makes the clone ready and calls it; the call's future owns that clone and borrows nothing, so it can be spawned, and is `Send` whenever the service is.
 #[derive(Debug, Clone)]
 pub struct BatchStoreClient<S> {
     inner: S,
@@ -1684,139 +1710,184 @@ where
     S::Error: ::std::convert::Into<::thrift_tower::BoxError>,
 {
     /// The value of `key`.
-    pub async fn get(
+    pub fn get(
         &self,
         key: ::std::string::String,
-    ) -> ::std::result::Result<::thrift_tower::bytes::Bytes, GetError> {
-        let args = store_messages::GetArgs { key };
-        let result: store_messages::GetResult = ::thrift_tower::codegen::call(
-                &self.inner,
-                self.protocol,
-                "get",
-                &args,
-            )
-            .await?;
-        match result {
-            store_messages::GetResult::Success(v) => ::std::result::Result::Ok(v),
-            store_messages::GetResult::Missing(e) => {
-                ::std::result::Result::Err(GetError::Missing(e))
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::thrift_tower::bytes::Bytes, GetError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = store_messages::GetArgs { key };
+            let result: store_messages::GetResult = ::thrift_tower::codegen::call(
+                    inner,
+                    protocol,
+                    "get",
+                    &args,
+                )
+                .await?;
+            match result {
+                store_messages::GetResult::Success(v) => ::std::result::Result::Ok(v),
+                store_messages::GetResult::Missing(e) => {
+                    ::std::result::Result::Err(GetError::Missing(e))
+                }
             }
         }
     }
 
     /// Stores `value` under `key`.
-    pub async fn put(
+    pub fn put(
         &self,
         key: ::std::string::String,
         value: ::thrift_tower::bytes::Bytes,
-    ) -> ::std::result::Result<(), PutError> {
-        let args = store_messages::PutArgs {
-            key,
-            value,
-        };
-        let result: store_messages::PutResult = ::thrift_tower::codegen::call(
-                &self.inner,
-                self.protocol,
-                "put",
-                &args,
-            )
-            .await?;
-        match result {
-            store_messages::PutResult::Success => ::std::result::Result::Ok(()),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), PutError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = store_messages::PutArgs {
+                key,
+                value,
+            };
+            let result: store_messages::PutResult = ::thrift_tower::codegen::call(
+                    inner,
+                    protocol,
+                    "put",
+                    &args,
+                )
+                .await?;
+            match result {
+                store_messages::PutResult::Success => ::std::result::Result::Ok(()),
+            }
         }
     }
 
     /// Forgets `key`, without waiting for an answer.
-    pub async fn forget(
+    pub fn forget(
         &self,
         key: ::std::string::String,
-    ) -> ::std::result::Result<(), ForgetError> {
-        let args = store_messages::ForgetArgs { key };
-        ::thrift_tower::codegen::call_oneway(&self.inner, self.protocol, "forget", &args)
-            .await?;
-        ::std::result::Result::Ok(())
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ForgetError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = store_messages::ForgetArgs { key };
+            ::thrift_tower::codegen::call_oneway(inner, protocol, "forget", &args)
+                .await?;
+            ::std::result::Result::Ok(())
+        }
     }
 
     /// Calls `ping`.
-    pub async fn ping(&self) -> ::std::result::Result<bool, PingError> {
-        let args = store_messages::PingArgs {};
-        let result: store_messages::PingResult = ::thrift_tower::codegen::call(
-                &self.inner,
-                self.protocol,
-                "ping",
-                &args,
-            )
-            .await?;
-        match result {
-            store_messages::PingResult::Success(v) => ::std::result::Result::Ok(v),
+    pub fn ping(
+        &self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<bool, PingError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = store_messages::PingArgs {};
+            let result: store_messages::PingResult = ::thrift_tower::codegen::call(
+                    inner,
+                    protocol,
+                    "ping",
+                    &args,
+                )
+                .await?;
+            match result {
+                store_messages::PingResult::Success(v) => ::std::result::Result::Ok(v),
+            }
         }
     }
 
     /// Calls `getMany`.
-    pub async fn get_many(
+    pub fn get_many(
         &self,
         keys: ::std::vec::Vec<::std::string::String>,
         limit: i32,
-    ) -> ::std::result::Result<
-        ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::thrift_tower::bytes::Bytes,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::thrift_tower::bytes::Bytes,
+            >,
+            GetManyError,
         >,
-        GetManyError,
-    > {
-        let args = batch_store_messages::GetManyArgs {
-            keys,
-            limit,
-        };
-        let result: batch_store_messages::GetManyResult = ::thrift_tower::codegen::call(
-                &self.inner,
-                self.protocol,
-                "getMany",
-                &args,
-            )
-            .await?;
-        match result {
-            batch_store_messages::GetManyResult::Success(v) => {
-                ::std::result::Result::Ok(v)
-            }
-            batch_store_messages::GetManyResult::Missing(e) => {
-                ::std::result::Result::Err(GetManyError::Missing(e))
-            }
-            batch_store_messages::GetManyResult::Invalid(e) => {
-                ::std::result::Result::Err(GetManyError::Invalid(e))
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = batch_store_messages::GetManyArgs {
+                keys,
+                limit,
+            };
+            let result: batch_store_messages::GetManyResult = ::thrift_tower::codegen::call(
+                    inner,
+                    protocol,
+                    "getMany",
+                    &args,
+                )
+                .await?;
+            match result {
+                batch_store_messages::GetManyResult::Success(v) => {
+                    ::std::result::Result::Ok(v)
+                }
+                batch_store_messages::GetManyResult::Missing(e) => {
+                    ::std::result::Result::Err(GetManyError::Missing(e))
+                }
+                batch_store_messages::GetManyResult::Invalid(e) => {
+                    ::std::result::Result::Err(GetManyError::Invalid(e))
+                }
             }
         }
     }
 
     /// Calls `clear`.
-    pub async fn clear(&self) -> ::std::result::Result<(), ClearError> {
-        let args = batch_store_messages::ClearArgs {};
-        let result: batch_store_messages::ClearResult = ::thrift_tower::codegen::call(
-                &self.inner,
-                self.protocol,
-                "clear",
-                &args,
-            )
-            .await?;
-        match result {
-            batch_store_messages::ClearResult::Success => ::std::result::Result::Ok(()),
-            batch_store_messages::ClearResult::Invalid(e) => {
-                ::std::result::Result::Err(ClearError::Invalid(e))
+    pub fn clear(
+        &self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ClearError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = batch_store_messages::ClearArgs {};
+            let result: batch_store_messages::ClearResult = ::thrift_tower::codegen::call(
+                    inner,
+                    protocol,
+                    "clear",
+                    &args,
+                )
+                .await?;
+            match result {
+                batch_store_messages::ClearResult::Success => {
+                    ::std::result::Result::Ok(())
+                }
+                batch_store_messages::ClearResult::Invalid(e) => {
+                    ::std::result::Result::Err(ClearError::Invalid(e))
+                }
             }
         }
     }
 
     /// Calls `touchAll`.
-    pub async fn touch_all(&self) -> ::std::result::Result<(), TouchAllError> {
-        let args = batch_store_messages::TouchAllArgs {
-        };
-        ::thrift_tower::codegen::call_oneway(
-                &self.inner,
-                self.protocol,
-                "touchAll",
-                &args,
-            )
-            .await?;
-        ::std::result::Result::Ok(())
+    pub fn touch_all(
+        &self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), TouchAllError>,
+    > + use<S> {
+        let inner = ::std::clone::Clone::clone(&self.inner);
+        let protocol = self.protocol;
+        async move {
+            let args = batch_store_messages::TouchAllArgs {
+            };
+            ::thrift_tower::codegen::call_oneway(inner, protocol, "touchAll", &args)
+                .await?;
+            ::std::result::Result::Ok(())
+        }
     }
 }
