@@ -3,6 +3,8 @@
 
 thrift_tower::include_idl!("hello");
 
+pub mod stack;
+
 use hello::{HelloService, SayError};
 
 /// The hello service: answers `"Received: " + msg` and prints that line.

@@ -5,8 +5,9 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::time::Sleep;
@@ -37,6 +38,61 @@ pub struct Channel {
     /// The slot `poll_ready` reserved for the next call.
     slot: Option<OwnedSemaphorePermit>,
     endpoint: Arc<Endpoint>,
+    health: Arc<Health>,
+}
+
+/// Whether a channel's last connection attempt failed recently: shared by its handles and
+/// its task, read without a lock.
+#[derive(Debug)]
+pub(super) struct Health {
+    /// What the times below count from.
+    born: Instant,
+    /// Milliseconds after `born` until which the channel counts as failing; 0: it does not.
+    failing_until: AtomicU64,
+}
+
+impl Health {
+    fn new() -> Self {
+        Health {
+            born: Instant::now(),
+            failing_until: AtomicU64::new(0),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A connection attempt failed: the channel counts as failing for `penalty`.
+    pub(super) fn failed(&self, penalty: Duration) {
+        let penalty = u64::try_from(penalty.as_millis()).unwrap_or(u64::MAX);
+        let until = self.now_ms().saturating_add(penalty).max(1);
+        self.failing_until.store(until, Ordering::Relaxed);
+    }
+
+    /// A connection was made.
+    pub(super) fn connected(&self) {
+        self.failing_until.store(0, Ordering::Relaxed);
+    }
+
+    fn failing(&self) -> bool {
+        // No clock read for a healthy channel.
+        match self.failing_until.load(Ordering::Relaxed) {
+            0 => false,
+            until => self.now_ms() < until,
+        }
+    }
+}
+
+/// How loaded a [`Channel`] is, for tower's balancers (lower is better): whether its last
+/// connection attempt failed within the [failure penalty](Endpoint::failure_penalty), then
+/// how many calls it has in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChannelLoad {
+    /// The channel could not connect, recently.
+    pub failing: bool,
+    /// Calls sent (or about to be) and not answered yet.
+    pub in_flight: usize,
 }
 
 impl Channel {
@@ -46,12 +102,14 @@ impl Channel {
         let (calls, queue) = mpsc::unbounded_channel();
         // The queue needs no bound of its own: a call enters it only with a slot.
         let slots = PollSemaphore::new(Arc::new(Semaphore::new(endpoint.max_in_flight)));
-        tokio::spawn(connection::run(endpoint.clone(), queue, io));
+        let health = Arc::new(Health::new());
+        tokio::spawn(connection::run(endpoint.clone(), queue, io, health.clone()));
         Channel {
             calls,
             slots,
             slot: None,
             endpoint,
+            health,
         }
     }
 
@@ -76,6 +134,24 @@ impl Clone for Channel {
             slots: self.slots.clone(),
             slot: None,
             endpoint: self.endpoint.clone(),
+            health: self.health.clone(),
+        }
+    }
+}
+
+/// Channels can be balanced by tower's `p2c` balancer directly: a channel that could not
+/// connect lately ranks above every other, and otherwise the one with fewer calls in
+/// flight wins.
+impl tower::load::Load for Channel {
+    type Metric = ChannelLoad;
+
+    fn load(&self) -> ChannelLoad {
+        ChannelLoad {
+            failing: self.health.failing(),
+            in_flight: self
+                .endpoint
+                .max_in_flight
+                .saturating_sub(self.slots.available_permits()),
         }
     }
 }

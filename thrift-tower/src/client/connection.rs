@@ -21,6 +21,7 @@ use tokio_util::codec::{Decoder, Encoder};
 use tokio_util::io::poll_read_buf;
 
 use super::Endpoint;
+use super::channel::Health;
 use super::endpoint::Io;
 use crate::error::{Error, ProtocolError};
 use crate::message::{MessageHeader, MessageType, Response};
@@ -54,9 +55,11 @@ pub(super) async fn run(
     endpoint: Arc<Endpoint>,
     calls: mpsc::UnboundedReceiver<Call>,
     io: Option<Io>,
+    health: Arc<Health>,
 ) {
     let mut task = Task {
         endpoint,
+        health,
         calls,
         hung_up: false,
         waiting: HashMap::new(),
@@ -67,6 +70,8 @@ pub(super) async fn run(
 
 struct Task {
     endpoint: Arc<Endpoint>,
+    /// Whether connecting failed lately, for the channel's load.
+    health: Arc<Health>,
     calls: mpsc::UnboundedReceiver<Call>,
     /// Every channel handle is dropped: no call will come any more.
     hung_up: bool,
@@ -115,9 +120,13 @@ impl Task {
                         return;
                     };
                     match self.endpoint.open().await {
-                        Ok(io) => (io, Some(call)),
+                        Ok(io) => {
+                            self.health.connected();
+                            (io, Some(call))
+                        }
                         Err(error) => {
                             tracing::debug!(peer = %self.endpoint.target, %error, "cannot connect");
+                            self.health.failed(self.endpoint.failure_penalty);
                             self.refuse(call, error);
                             continue;
                         }

@@ -58,6 +58,7 @@ pub struct Endpoint {
     pub(super) tcp_nodelay: bool,
     pub(super) limits: Limits,
     pub(super) max_in_flight: usize,
+    pub(super) failure_penalty: Duration,
 }
 
 /// Where to connect.
@@ -84,6 +85,10 @@ impl Endpoint {
     /// How many calls may wait for an answer at once on a channel, unless
     /// [`max_in_flight`](Endpoint::max_in_flight) says otherwise.
     pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+
+    /// How long a channel counts as failing after it could not connect, by default: one
+    /// second (see [`Endpoint::failure_penalty`]).
+    pub const DEFAULT_FAILURE_PENALTY: Duration = Duration::from_secs(1);
 
     /// An endpoint for `addr`, a `host:port` (`"127.0.0.1:9090"`, `"[::1]:9090"`,
     /// `"example.com:9090"`). The host is resolved each time the channel connects.
@@ -135,6 +140,7 @@ impl Endpoint {
             tcp_nodelay: true,
             limits: Limits::default(),
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
+            failure_penalty: Self::DEFAULT_FAILURE_PENALTY,
         }
     }
 
@@ -196,6 +202,21 @@ impl Endpoint {
     pub fn max_in_flight(self, calls: usize) -> Self {
         Endpoint {
             max_in_flight: calls.clamp(1, Semaphore::MAX_PERMITS),
+            ..self
+        }
+    }
+
+    /// How long the channel counts as failing after a connection attempt fails. Default:
+    /// [`DEFAULT_FAILURE_PENALTY`](Endpoint::DEFAULT_FAILURE_PENALTY).
+    ///
+    /// Meanwhile its [`load`](tower::load::Load::load) ranks above every channel that has
+    /// not failed, so a balancer (`tower::balance::p2c`) sends calls to servers it can reach
+    /// and skips this one; once the time is up, the next call it gets tries to connect
+    /// again. Calls made on the channel itself are not held back: they try to connect and
+    /// fail as before.
+    pub fn failure_penalty(self, penalty: Duration) -> Self {
+        Endpoint {
+            failure_penalty: penalty,
             ..self
         }
     }

@@ -32,6 +32,14 @@
 //!   [`is_protocol`](crate::Error::is_protocol) for an undecodable reply). The next call
 //!   connects again, so a channel outlives server restarts. Nothing is retried for you:
 //!   whether a call may be sent twice is the application's to say (tower's `Retry`).
+//! - **Balancing.** A channel is one connection; to spread calls over servers, give
+//!   channels to tower's balancer (`tower::balance::p2c::Balance` over a
+//!   `tower::discover::ServiceList` or any `Discover`). `Channel` implements
+//!   `tower::load::Load` ([`ChannelLoad`]): fewer calls in flight ranks better, and a
+//!   channel that could not connect lately ranks last for its
+//!   [failure penalty](Endpoint::failure_penalty), so calls go to servers that answer while
+//!   a dead one is tried again now and then. `examples/src/stack.rs` puts this together
+//!   with a retry of calls that could not be sent.
 //! - **Deadlines.** [`Endpoint::timeout`] bounds each call; so does tower's `TimeoutLayer`
 //!   around the channel. A call that times out releases its slot; a late reply to it is
 //!   dropped.
@@ -67,5 +75,5 @@ mod channel;
 mod connection;
 mod endpoint;
 
-pub use self::channel::{Channel, ResponseFuture};
+pub use self::channel::{Channel, ChannelLoad, ResponseFuture};
 pub use self::endpoint::Endpoint;

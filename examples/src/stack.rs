@@ -1,0 +1,140 @@
+//! The hello service with tower's middleware on both sides: what `tower_stack` runs.
+//!
+//! - Server: at most [`MAX_CONCURRENT`] calls at once, calls beyond that refused at once
+//!   (load shedding: the caller gets an exception instead of waiting), and a time limit
+//!   per call. These are tower's own layers, given to [`thrift_tower::Server::layer`].
+//! - Client: calls spread over several servers by tower's power-of-two-choices balancer
+//!   over [`Channel`](thrift_tower::Channel)s, which weigh themselves (`tower::load::Load`:
+//!   a channel that could not connect lately ranks last, then fewer calls in flight
+//!   wins), a time limit per call, and a retry of calls that never reached a server (a
+//!   refused connection) on another one. The stack is behind a [`Buffer`], which makes it `Clone` as the
+//!   generated client wants, and boxed so its type can be named.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use thrift_tower::{BoxError, Endpoint, Error, Request, Response, Server};
+use tower::ServiceBuilder;
+use tower::balance::p2c::Balance;
+use tower::buffer::Buffer;
+use tower::discover::ServiceList;
+use tower::retry::Policy;
+use tower::util::BoxCloneService;
+
+use crate::hello::{HelloService, HelloServiceClient, HelloServiceServer, SayError};
+
+/// Calls one server runs at once; more are shed.
+pub const MAX_CONCURRENT: usize = 64;
+
+/// How long a call may take, on either side.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The hello service of one server among several: answers with its name, and counts.
+#[derive(Debug, Clone)]
+pub struct Counted {
+    name: Arc<str>,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Counted {
+    /// A handler answering as `name`.
+    pub fn new(name: &str) -> Self {
+        Counted {
+            name: name.into(),
+            calls: Arc::default(),
+        }
+    }
+
+    /// How many calls it has answered.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::Relaxed)
+    }
+}
+
+impl HelloService for Counted {
+    async fn say(&self, msg: String) -> Result<String, SayError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        Ok(format!("{} received: {msg}", self.name))
+    }
+}
+
+/// Serves `handler` on `listener` behind tower's concurrency limit, load shedding and
+/// timeout layers, until `shutdown` completes.
+pub async fn serve_layered(
+    listener: tokio::net::TcpListener,
+    handler: Counted,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), Error> {
+    Server::builder()
+        // Outermost first: a call over the limit is refused at once...
+        .layer(tower::load_shed::LoadShedLayer::new())
+        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
+        // ...and one admitted gets CALL_TIMEOUT to finish.
+        .layer(tower::timeout::TimeoutLayer::new(CALL_TIMEOUT))
+        .add_service(HelloServiceServer::new(handler))
+        .serve_with_listener(listener, shutdown)
+        .await
+}
+
+/// The client's service stack, boxed.
+pub type Balanced = BoxCloneService<Request, Response, BoxError>;
+
+/// A hello client whose calls are balanced over `addrs`, time-limited, and retried on
+/// another server (up to `retries` times) when they could not be sent.
+pub async fn balanced_client(
+    addrs: &[String],
+    retries: usize,
+) -> Result<HelloServiceClient<Balanced>, Error> {
+    let mut channels = Vec::with_capacity(addrs.len());
+    for addr in addrs {
+        // `connect_lazy` would do as well; connecting now reports a bad address at once.
+        let channel = Endpoint::new(addr.clone())?
+            .connect_timeout(Duration::from_secs(1))
+            .connect()
+            .await?;
+        channels.push(channel);
+    }
+    let balance = Balance::new(ServiceList::new(channels));
+    let stack = ServiceBuilder::new()
+        .retry(RetryUnsent { left: retries })
+        .timeout(CALL_TIMEOUT)
+        .service(Buffer::new(balance, 1024));
+    Ok(HelloServiceClient::new(BoxCloneService::new(stack)))
+}
+
+/// Retries a call that never reached a server: its connection could not be made, so
+/// sending it elsewhere cannot run it twice. Any other failure is the caller's to judge
+/// (a call that timed out may have run).
+#[derive(Debug, Clone, Copy)]
+pub struct RetryUnsent {
+    /// Retries left for this call.
+    pub left: usize,
+}
+
+impl Policy<Request, Response, BoxError> for RetryUnsent {
+    type Future = std::future::Ready<()>;
+
+    fn retry(
+        &mut self,
+        _request: &mut Request,
+        result: &mut Result<Response, BoxError>,
+    ) -> Option<Self::Future> {
+        let unsent = match result {
+            Ok(_) => false,
+            Err(e) => e.downcast_ref::<Error>().is_some_and(Error::is_connect),
+        };
+        if unsent && self.left > 0 {
+            self.left -= 1;
+            Some(std::future::ready(()))
+        } else {
+            None
+        }
+    }
+
+    fn clone_request(&mut self, request: &Request) -> Option<Request> {
+        // The body is `Bytes`: a clone is a reference count.
+        Some(request.clone())
+    }
+}

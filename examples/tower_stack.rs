@@ -1,0 +1,82 @@
+//! The hello service with tower's middleware: three servers behind a concurrency limit,
+//! load shedding and a timeout, and one client that balances its calls over them, bounds
+//! each call and retries a call that could not be sent on another server. Halfway, one
+//! server stops; the calls go on.
+//!
+//! ```text
+//! cargo run -p examples --example tower_stack
+//! ```
+
+use examples::stack::{Counted, balanced_client, serve_layered};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut handlers = Vec::new();
+    let mut addrs = Vec::new();
+    let mut stops = Vec::new();
+    let mut servers = Vec::new();
+    for name in ["alpha", "beta", "gamma"] {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        addrs.push(listener.local_addr()?.to_string());
+        let handler = Counted::new(name);
+        handlers.push(handler.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        stops.push(stop);
+        servers.push(tokio::spawn(serve_layered(listener, handler, async {
+            let _ = stopped.await;
+        })));
+    }
+    println!("servers on {}", addrs.join(", "));
+
+    let client = balanced_client(&addrs, 3).await?;
+    let calls = (0..300).map(|i| {
+        let client = client.clone();
+        async move { client.say(format!("call {i}")).await }
+    });
+    for reply in futures_join(calls).await {
+        reply?;
+    }
+    report("300 calls over three servers", &handlers);
+
+    // One server goes away; calls that find it gone are sent to another.
+    let _ = stops.remove(0).send(());
+    servers.remove(0).await??;
+    let before: Vec<usize> = handlers.iter().map(Counted::calls).collect();
+    for i in 0..100 {
+        client.say(format!("after {i}")).await?;
+    }
+    let after: Vec<usize> = handlers.iter().map(Counted::calls).collect();
+    println!(
+        "100 calls with alpha stopped: alpha {}, beta {}, gamma {}",
+        after[0] - before[0],
+        after[1] - before[1],
+        after[2] - before[2]
+    );
+    Ok(())
+}
+
+/// Runs the calls at once and returns their results in order.
+async fn futures_join<F: std::future::Future + Send + 'static>(
+    calls: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F::Output: Send,
+{
+    let tasks: Vec<_> = calls.map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        out.push(task.await.expect("a call task panicked"));
+    }
+    out
+}
+
+fn report(what: &str, handlers: &[Counted]) {
+    let counts: Vec<String> = ["alpha", "beta", "gamma"]
+        .iter()
+        .zip(handlers)
+        .map(|(name, h)| format!("{name} {}", h.calls()))
+        .collect();
+    println!("{what}: {}", counts.join(", "));
+}

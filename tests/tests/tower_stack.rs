@@ -1,0 +1,58 @@
+//! The hello service composed with tower's middleware, as `examples/tower_stack.rs` runs
+//! it: three servers behind load shedding, a concurrency limit and a timeout; one client
+//! balancing over them (p2c over channels, which weigh themselves), with a timeout and a
+//! retry of calls that could not be sent. Every call must succeed, every server must get
+//! some, and when one server stops, the calls that follow must all succeed on the others.
+
+use examples::stack::{Counted, balanced_client, serve_layered};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn balanced_calls_survive_a_server_going_away() {
+    let mut handlers = Vec::new();
+    let mut addrs = Vec::new();
+    let mut stops = Vec::new();
+    let mut servers = Vec::new();
+    for name in ["alpha", "beta", "gamma"] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        addrs.push(listener.local_addr().unwrap().to_string());
+        let handler = Counted::new(name);
+        handlers.push(handler.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        stops.push(stop);
+        servers.push(tokio::spawn(serve_layered(listener, handler, async {
+            let _ = stopped.await;
+        })));
+    }
+    let client = balanced_client(&addrs, 3).await.unwrap();
+
+    // Calls from many tasks at once: the client's futures are `Send` and own what they use.
+    let tasks: Vec<_> = (0..300)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move { client.say(format!("call {i}")).await })
+        })
+        .collect();
+    for task in tasks {
+        let reply = task.await.unwrap().unwrap();
+        assert!(reply.contains(" received: call "), "{reply}");
+    }
+    let counts: Vec<usize> = handlers.iter().map(Counted::calls).collect();
+    assert_eq!(counts.iter().sum::<usize>(), 300, "{counts:?}");
+    assert!(
+        counts.iter().all(|&n| n > 0),
+        "a server got no call: {counts:?}"
+    );
+
+    let _ = stops.remove(0).send(());
+    servers.remove(0).await.unwrap().unwrap();
+    let before: Vec<usize> = handlers.iter().map(Counted::calls).collect();
+    for i in 0..100 {
+        let reply = client.say(format!("after {i}")).await.unwrap();
+        assert!(!reply.starts_with("alpha"), "{reply}");
+    }
+    let after: Vec<usize> = handlers.iter().map(Counted::calls).collect();
+    assert_eq!(after[0], before[0]);
+    assert_eq!(after[1] + after[2] - before[1] - before[2], 100);
+}
