@@ -277,3 +277,22 @@ async fn the_client_works_through_tower_layers() {
     let client = ThriftTestClient::new(stack);
     assert_eq!(client.test_i64(-1).await.unwrap(), -1);
 }
+
+#[test]
+fn a_union_with_two_fields_set_is_refused_and_one_with_one_is_read() {
+    // SomeUnion in binary: field 2 (string "a"), then field 3 (i32 5), then stop.
+    let one = b"\x0b\x00\x02\x00\x00\x00\x01a\x00";
+    let two = b"\x0b\x00\x02\x00\x00\x00\x01a\x08\x00\x03\x00\x00\x00\x05\x00";
+    let limits = Limits::default();
+    let read = protocol::decode::<SomeUnion>(Protocol::Binary, Bytes::from_static(one), limits);
+    assert!(
+        matches!(&read, Ok(SomeUnion::StringThing(s)) if s == "a"),
+        "{read:?}"
+    );
+    let error = protocol::decode::<SomeUnion>(Protocol::Binary, Bytes::from_static(two), limits)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid data: union `SomeUnion` has more than one field set"
+    );
+}

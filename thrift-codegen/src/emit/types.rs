@@ -608,11 +608,7 @@ impl Context<'_> {
             }
             arms.push(quote! {
                 (#id, #wt) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(::thrift_tower::ProtocolError::invalid(
-                            ::std::format!("union `{}` has more than one field set", #wire_name),
-                        ));
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, #wire_name)?;
                     value = ::std::option::Option::Some(Self::#variant(#read));
                 }
             });
@@ -658,9 +654,7 @@ impl Context<'_> {
                         r.read_field_end()?;
                     }
                     r.read_struct_end()?;
-                    value.ok_or_else(|| ::thrift_tower::ProtocolError::invalid(
-                        ::std::format!("union `{}` has no field set that this side knows", #wire_name),
-                    ))
+                    ::thrift_tower::protocol::union_value(value, #wire_name)
                 }
 
                 fn write<W: ::thrift_tower::protocol::ProtocolWriter>(&self, w: &mut W) -> ::std::result::Result<(), ::thrift_tower::ProtocolError> {

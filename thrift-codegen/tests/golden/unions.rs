@@ -31,85 +31,37 @@ impl ::thrift_tower::protocol::Thrift for Value {
             match (field.id, field.wire_type) {
                 (_, ::thrift_tower::protocol::WireType::Stop) => break,
                 (1, ::thrift_tower::protocol::WireType::I64) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(
-                            ::thrift_tower::ProtocolError::invalid(
-                                ::std::format!(
-                                    "union `{}` has more than one field set", "Value"
-                                ),
-                            ),
-                        );
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, "Value")?;
                     value = ::std::option::Option::Some(
                         Self::Integer(::thrift_tower::protocol::Thrift::read(r)?),
                     );
                 }
                 (2, ::thrift_tower::protocol::WireType::Double) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(
-                            ::thrift_tower::ProtocolError::invalid(
-                                ::std::format!(
-                                    "union `{}` has more than one field set", "Value"
-                                ),
-                            ),
-                        );
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, "Value")?;
                     value = ::std::option::Option::Some(
                         Self::Real(::thrift_tower::protocol::Thrift::read(r)?),
                     );
                 }
                 (3, ::thrift_tower::protocol::WireType::String) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(
-                            ::thrift_tower::ProtocolError::invalid(
-                                ::std::format!(
-                                    "union `{}` has more than one field set", "Value"
-                                ),
-                            ),
-                        );
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, "Value")?;
                     value = ::std::option::Option::Some(
                         Self::Text(::thrift_tower::protocol::Thrift::read(r)?),
                     );
                 }
                 (4, ::thrift_tower::protocol::WireType::String) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(
-                            ::thrift_tower::ProtocolError::invalid(
-                                ::std::format!(
-                                    "union `{}` has more than one field set", "Value"
-                                ),
-                            ),
-                        );
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, "Value")?;
                     value = ::std::option::Option::Some(
                         Self::Raw(::thrift_tower::protocol::Thrift::read(r)?),
                     );
                 }
                 (5, ::thrift_tower::protocol::WireType::List) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(
-                            ::thrift_tower::ProtocolError::invalid(
-                                ::std::format!(
-                                    "union `{}` has more than one field set", "Value"
-                                ),
-                            ),
-                        );
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, "Value")?;
                     value = ::std::option::Option::Some(
                         Self::Items(::thrift_tower::protocol::Thrift::read(r)?),
                     );
                 }
                 (6, ::thrift_tower::protocol::WireType::Map) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(
-                            ::thrift_tower::ProtocolError::invalid(
-                                ::std::format!(
-                                    "union `{}` has more than one field set", "Value"
-                                ),
-                            ),
-                        );
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, "Value")?;
                     value = ::std::option::Option::Some(
                         Self::Fields(::thrift_tower::protocol::Thrift::read(r)?),
                     );
@@ -119,12 +71,7 @@ impl ::thrift_tower::protocol::Thrift for Value {
             r.read_field_end()?;
         }
         r.read_struct_end()?;
-        value
-            .ok_or_else(|| ::thrift_tower::ProtocolError::invalid(
-                ::std::format!(
-                    "union `{}` has no field set that this side knows", "Value"
-                ),
-            ))
+        ::thrift_tower::protocol::union_value(value, "Value")
     }
 
     fn write<W: ::thrift_tower::protocol::ProtocolWriter>(
@@ -218,43 +165,19 @@ impl ::thrift_tower::protocol::Thrift for Shape {
             match (field.id, field.wire_type) {
                 (_, ::thrift_tower::protocol::WireType::Stop) => break,
                 (1, ::thrift_tower::protocol::WireType::Struct) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(
-                            ::thrift_tower::ProtocolError::invalid(
-                                ::std::format!(
-                                    "union `{}` has more than one field set", "Shape"
-                                ),
-                            ),
-                        );
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, "Shape")?;
                     value = ::std::option::Option::Some(
                         Self::Circle(::thrift_tower::protocol::Thrift::read(r)?),
                     );
                 }
                 (2, ::thrift_tower::protocol::WireType::Struct) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(
-                            ::thrift_tower::ProtocolError::invalid(
-                                ::std::format!(
-                                    "union `{}` has more than one field set", "Shape"
-                                ),
-                            ),
-                        );
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, "Shape")?;
                     value = ::std::option::Option::Some(
                         Self::Square(::thrift_tower::protocol::Thrift::read(r)?),
                     );
                 }
                 (3, ::thrift_tower::protocol::WireType::I32) => {
-                    if value.is_some() {
-                        return ::std::result::Result::Err(
-                            ::thrift_tower::ProtocolError::invalid(
-                                ::std::format!(
-                                    "union `{}` has more than one field set", "Shape"
-                                ),
-                            ),
-                        );
-                    }
+                    ::thrift_tower::protocol::union_field_unset(&value, "Shape")?;
                     value = ::std::option::Option::Some(
                         Self::Kind(::thrift_tower::protocol::Thrift::read(r)?),
                     );
@@ -264,12 +187,7 @@ impl ::thrift_tower::protocol::Thrift for Shape {
             r.read_field_end()?;
         }
         r.read_struct_end()?;
-        value
-            .ok_or_else(|| ::thrift_tower::ProtocolError::invalid(
-                ::std::format!(
-                    "union `{}` has no field set that this side knows", "Shape"
-                ),
-            ))
+        ::thrift_tower::protocol::union_value(value, "Shape")
     }
 
     fn write<W: ::thrift_tower::protocol::ProtocolWriter>(

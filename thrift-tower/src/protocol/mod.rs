@@ -423,3 +423,28 @@ pub fn missing_required_field(struct_name: &str, field_name: &str) -> ProtocolEr
         "required field `{field_name}` of `{struct_name}` is missing"
     ))
 }
+
+/// For a generated union's reader, before it reads a field: fails when `value` already
+/// holds one (a union has exactly one field set).
+#[inline]
+pub fn union_field_unset<T>(value: &Option<T>, union_name: &str) -> Result<(), ProtocolError> {
+    match value {
+        None => Ok(()),
+        Some(_) => Err(union_error(union_name, "more than one field set")),
+    }
+}
+
+/// For a generated union's reader, after the struct's end: the one field that was read, or
+/// the error for a union with no field this side knows (none set, or only unknown ones).
+#[inline]
+pub fn union_value<T>(value: Option<T>, union_name: &str) -> Result<T, ProtocolError> {
+    match value {
+        Some(v) => Ok(v),
+        None => Err(union_error(union_name, "no field set that this side knows")),
+    }
+}
+
+#[cold]
+fn union_error(union_name: &str, what: &str) -> ProtocolError {
+    ProtocolError::invalid(format!("union `{union_name}` has {what}"))
+}
