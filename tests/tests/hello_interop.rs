@@ -8,10 +8,16 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use tests::apache_python::{PYTHON, repo_root};
+use tests::process::nanos;
 
-/// `thrift --gen py` of the examples' hello.thrift, in a fresh temporary folder.
+/// `thrift --gen py` of the examples' hello.thrift, in a fresh temporary folder: one per
+/// test, since each removes its own when done.
 fn python_code() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("thrift-tower-hello-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "thrift-tower-hello-{}-{}",
+        std::process::id(),
+        nanos()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let status = Command::new("thrift")
         .args(["--gen", "py", "-out"])
@@ -71,10 +77,14 @@ async fn our_client_against_the_python_tutorial_server() {
         .unwrap_or_else(|e| panic!("cannot run {PYTHON} ({e}): run tests/setup-debian.sh"));
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
     let first = lines.next().and_then(Result::ok).unwrap_or_default();
-    assert!(
-        first.contains("listening"),
-        "python server did not start: {first:?}"
-    );
+    if !first.contains("listening") {
+        let _ = server.kill();
+        let mut stderr = String::new();
+        if let Some(mut pipe) = server.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+        }
+        panic!("python server did not start: {first:?}; its stderr:\n{stderr}");
+    }
 
     // The tutorial server prints before it listens: wait until it accepts connections.
     let addr = format!("127.0.0.1:{port}");
