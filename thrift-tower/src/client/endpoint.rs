@@ -59,6 +59,7 @@ pub struct Endpoint {
     pub(super) limits: Limits,
     pub(super) max_in_flight: usize,
     pub(super) failure_penalty: Duration,
+    pub(super) tcp_keepalive: Option<Duration>,
 }
 
 /// Where to connect.
@@ -141,6 +142,7 @@ impl Endpoint {
             limits: Limits::default(),
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
             failure_penalty: Self::DEFAULT_FAILURE_PENALTY,
+            tcp_keepalive: Some(crate::transport::DEFAULT_TCP_KEEPALIVE),
         }
     }
 
@@ -185,6 +187,18 @@ impl Endpoint {
     pub fn tcp_nodelay(self, enabled: bool) -> Self {
         Endpoint {
             tcp_nodelay: enabled,
+            ..self
+        }
+    }
+
+    /// TCP keepalive: after this long without traffic the system probes the server, and a
+    /// server that vanished without closing (power loss, a network partition) fails the
+    /// connection, and the calls waiting on it, in about twice this time. `None` turns it
+    /// off. Default: [`DEFAULT_TCP_KEEPALIVE`](crate::transport::DEFAULT_TCP_KEEPALIVE),
+    /// 60 s.
+    pub fn tcp_keepalive(self, idle: Option<Duration>) -> Self {
+        Endpoint {
+            tcp_keepalive: idle,
             ..self
         }
     }
@@ -249,7 +263,7 @@ impl Endpoint {
                  clients): choose `Framing::Buffered` or `Framing::Framed`",
             ));
         }
-        let connecting = self.target.open(self.tcp_nodelay);
+        let connecting = self.target.open(self.tcp_nodelay, self.tcp_keepalive);
         let io = match self.connect_timeout {
             Some(limit) => tokio::time::timeout(limit, connecting)
                 .await
@@ -266,7 +280,7 @@ impl Endpoint {
 }
 
 impl Target {
-    async fn open(&self, nodelay: bool) -> io::Result<Io> {
+    async fn open(&self, nodelay: bool, keepalive: Option<Duration>) -> io::Result<Io> {
         match self {
             Target::Tcp(addr) => {
                 // Each address the name resolves to, in order, as `TcpStream::connect`
@@ -276,6 +290,9 @@ impl Target {
                     match TcpStream::connect(peer).await {
                         Ok(stream) => {
                             stream.set_nodelay(nodelay)?;
+                            if let Some(idle) = keepalive {
+                                crate::transport::set_keepalive(&stream, idle)?;
+                            }
                             return Ok(Io::Tcp(stream));
                         }
                         Err(e) => last = Some(e),

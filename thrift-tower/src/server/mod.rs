@@ -25,7 +25,8 @@
 //! [`Limits`] bound frames and messages; [`Server::max_connections`],
 //! [`Server::max_in_flight`] (per connection), [`Server::read_timeout`] (a peer that stops
 //! in the middle of a message), [`Server::write_timeout`] (a peer that stops reading its
-//! replies) and [`Server::idle_timeout`] bound the rest.
+//! replies), [`Server::tcp_keepalive`] (a peer that vanished without closing) and
+//! [`Server::idle_timeout`] bound the rest.
 //!
 //! # Shutdown
 //!
@@ -69,6 +70,7 @@ pub(crate) struct Config {
     idle_timeout: Option<Duration>,
     shutdown_grace: Duration,
     tcp_nodelay: bool,
+    tcp_keepalive: Option<Duration>,
 }
 
 /// Builds a server: settings, then [`layer`](Server::layer)s, then services.
@@ -95,6 +97,7 @@ impl Server<Identity> {
                 idle_timeout: None,
                 shutdown_grace: Duration::from_secs(30),
                 tcp_nodelay: true,
+                tcp_keepalive: Some(crate::transport::DEFAULT_TCP_KEEPALIVE),
             },
             layer: Identity::new(),
         }
@@ -163,6 +166,17 @@ impl<L> Server<L> {
     /// Sets `TCP_NODELAY` on accepted sockets (default: on, so a reply is sent at once).
     pub fn tcp_nodelay(mut self, on: bool) -> Self {
         self.config.tcp_nodelay = on;
+        self
+    }
+
+    /// TCP keepalive on accepted sockets: after this long without traffic the system
+    /// probes the client, and a client that vanished without closing (power loss, a
+    /// network partition) is dropped in about twice this time instead of holding its
+    /// connection forever. `None` turns it off. Default:
+    /// [`DEFAULT_TCP_KEEPALIVE`](crate::transport::DEFAULT_TCP_KEEPALIVE), 60 s. A live
+    /// client, however idle, is never dropped by it.
+    pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
+        self.config.tcp_keepalive = idle;
         self
     }
 
@@ -253,7 +267,16 @@ where
         signal: impl Future<Output = ()>,
     ) -> Result<(), Error> {
         let nodelay = self.server.config.tcp_nodelay;
-        self.run(Tcp { listener, nodelay }, signal).await
+        let keepalive = self.server.config.tcp_keepalive;
+        self.run(
+            Tcp {
+                listener,
+                nodelay,
+                keepalive,
+            },
+            signal,
+        )
+        .await
     }
 
     /// Serves on a Unix domain socket at `path` until `signal` completes, then removes the
@@ -359,6 +382,7 @@ trait Accept {
 struct Tcp {
     listener: TcpListener,
     nodelay: bool,
+    keepalive: Option<Duration>,
 }
 
 impl Accept for Tcp {
@@ -369,6 +393,10 @@ impl Accept for Tcp {
         if self.nodelay {
             // Best effort: a socket that refuses NODELAY still works, only slower.
             let _ = stream.set_nodelay(true);
+        }
+        if let Some(idle) = self.keepalive {
+            // Best effort as well: without it, only a vanished client goes unnoticed.
+            let _ = crate::transport::set_keepalive(&stream, idle);
         }
         Ok((stream, Some(peer)))
     }
