@@ -7,27 +7,16 @@
 //! cargo run -p examples --example tower_stack
 //! ```
 
-use examples::stack::{Counted, balanced_client, serve_layered};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use examples::stack::{Counted, Running, balanced_client};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut handlers = Vec::new();
-    let mut addrs = Vec::new();
-    let mut stops = Vec::new();
     let mut servers = Vec::new();
     for name in ["alpha", "beta", "gamma"] {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        addrs.push(listener.local_addr()?.to_string());
-        let handler = Counted::new(name);
-        handlers.push(handler.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        stops.push(stop);
-        servers.push(tokio::spawn(serve_layered(listener, handler, async {
-            let _ = stopped.await;
-        })));
+        servers.push(Running::start(name).await?);
     }
+    let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
+    let handlers: Vec<Counted> = servers.iter().map(|s| s.handler.clone()).collect();
     println!("servers on {}", addrs.join(", "));
 
     let client = balanced_client(&addrs, 3).await?;
@@ -41,8 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     report("300 calls over three servers", &handlers);
 
     // One server goes away; calls that find it gone are sent to another.
-    let _ = stops.remove(0).send(());
-    servers.remove(0).await??;
+    servers.remove(0).stop().await?;
     let before: Vec<usize> = handlers.iter().map(Counted::calls).collect();
     for i in 0..100 {
         client.say(format!("after {i}")).await?;

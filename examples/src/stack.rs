@@ -78,6 +78,45 @@ pub async fn serve_layered(
         .await
 }
 
+/// A layered hello server running on a task of its own.
+#[derive(Debug)]
+pub struct Running {
+    /// Its handler, to count its calls.
+    pub handler: Counted,
+    /// The address it listens on.
+    pub addr: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), Error>>,
+}
+
+impl Running {
+    /// Starts [`serve_layered`] with a [`Counted`] handler named `name` on a free port of
+    /// 127.0.0.1.
+    pub async fn start(name: &str) -> std::io::Result<Running> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?.to_string();
+        let handler = Counted::new(name);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(serve_layered(listener, handler.clone(), async {
+            let _ = stopped.await;
+        }));
+        Ok(Running {
+            handler,
+            addr,
+            stop,
+            task,
+        })
+    }
+
+    /// Shuts it down gracefully and waits until it has.
+    pub async fn stop(self) -> Result<(), Error> {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .map_err(|e| Error::from(std::io::Error::other(e)))?
+    }
+}
+
 /// The client's service stack, boxed.
 pub type Balanced = BoxCloneService<Request, Response, BoxError>;
 

@@ -4,27 +4,16 @@
 //! retry of calls that could not be sent. Every call must succeed, every server must get
 //! some, and when one server stops, the calls that follow must all succeed on the others.
 
-use examples::stack::{Counted, balanced_client, serve_layered};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use examples::stack::{Counted, Running, balanced_client};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn balanced_calls_survive_a_server_going_away() {
-    let mut handlers = Vec::new();
-    let mut addrs = Vec::new();
-    let mut stops = Vec::new();
     let mut servers = Vec::new();
     for name in ["alpha", "beta", "gamma"] {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        addrs.push(listener.local_addr().unwrap().to_string());
-        let handler = Counted::new(name);
-        handlers.push(handler.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        stops.push(stop);
-        servers.push(tokio::spawn(serve_layered(listener, handler, async {
-            let _ = stopped.await;
-        })));
+        servers.push(Running::start(name).await.unwrap());
     }
+    let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
+    let handlers: Vec<Counted> = servers.iter().map(|s| s.handler.clone()).collect();
     let client = balanced_client(&addrs, 3).await.unwrap();
 
     // Calls from many tasks at once: the client's futures are `Send` and own what they use.
@@ -45,8 +34,7 @@ async fn balanced_calls_survive_a_server_going_away() {
         "a server got no call: {counts:?}"
     );
 
-    let _ = stops.remove(0).send(());
-    servers.remove(0).await.unwrap().unwrap();
+    servers.remove(0).stop().await.unwrap();
     let before: Vec<usize> = handlers.iter().map(Counted::calls).collect();
     for i in 0..100 {
         let reply = client.say(format!("after {i}")).await.unwrap();
