@@ -214,5 +214,21 @@ mod tests {
         let (h, body) = read_message(Protocol::Binary, message.clone(), Limits::default()).unwrap();
         assert_eq!(h, header);
         assert_eq!(&body[..], b"\x00");
+        // An unframed connection finds its end too, whole or as it arrives.
+        assert_eq!(
+            message_len(Protocol::Binary, &message, Limits::default()).unwrap(),
+            MessageLen::Complete(message.len())
+        );
+        let mut scanner = MessageScanner::new(Protocol::Binary, Limits::default());
+        for cut in 0..message.len() {
+            assert!(matches!(
+                scanner.scan(&message[..cut]).unwrap(),
+                MessageLen::Incomplete { .. }
+            ));
+        }
+        assert_eq!(
+            scanner.scan(&message).unwrap(),
+            MessageLen::Complete(message.len())
+        );
     }
 }
