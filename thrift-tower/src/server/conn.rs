@@ -3,7 +3,9 @@
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -191,14 +193,22 @@ async fn write_all<W: AsyncWrite + Unpin>(
     timeout: Option<Duration>,
 ) -> std::io::Result<()> {
     while !buf.is_empty() {
-        let written = match timeout {
-            Some(t) => tokio::time::timeout(t, wr.write(buf)).await.map_err(|_| {
+        // First without a timer: a socket with room takes the bytes at once, and that is
+        // the usual case, so no timer is set up per reply.
+        let at_once = poll_fn(|cx| match Pin::new(&mut *wr).poll_write(cx, buf) {
+            Poll::Ready(result) => Poll::Ready(Some(result)),
+            Poll::Pending => Poll::Ready(None),
+        })
+        .await;
+        let written = match (at_once, timeout) {
+            (Some(result), _) => result?,
+            (None, Some(t)) => tokio::time::timeout(t, wr.write(buf)).await.map_err(|_| {
                 std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
                     format!("the peer took no reply bytes for {t:?}"),
                 )
             })??,
-            None => wr.write(buf).await?,
+            (None, None) => wr.write(buf).await?,
         };
         if written == 0 {
             return Err(std::io::ErrorKind::WriteZero.into());
