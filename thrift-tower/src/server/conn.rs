@@ -55,6 +55,10 @@ pub(crate) async fn serve_connection<IO, S>(
     let mut reading = true;
     let mut last_read = Instant::now();
     let mut last_activity = Instant::now();
+    // One timer for the connection's life, moved when the deadline moves: not a new one
+    // per turn of the loop.
+    let timer = sleep_until(last_activity);
+    tokio::pin!(timer);
 
     'conn: loop {
         // Start every call that has fully arrived, up to the in-flight limit.
@@ -88,6 +92,11 @@ pub(crate) async fn serve_connection<IO, S>(
         } else {
             None
         };
+        if let Some(deadline) = deadline
+            && timer.deadline() != deadline
+        {
+            timer.as_mut().reset(deadline);
+        }
         tokio::select! {
             Some(done) = calls.join_next(), if !calls.is_empty() => {
                 last_activity = Instant::now();
@@ -144,7 +153,7 @@ pub(crate) async fn serve_connection<IO, S>(
                 // Graceful shutdown: no new calls; the ones running finish.
                 reading = false;
             }
-            _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if reading && deadline.is_some() => {
+            () = &mut timer, if reading && deadline.is_some() => {
                 debug!(partial = !rbuf.is_empty(), "closing connection: timed out");
                 reading = false;
             }
