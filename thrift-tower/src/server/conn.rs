@@ -60,7 +60,7 @@ pub(crate) async fn serve_connection<IO, S>(
     let timer = sleep_until(last_activity);
     tokio::pin!(timer);
 
-    'conn: loop {
+    loop {
         // Start every call that has fully arrived, up to the in-flight limit.
         while reading && calls.len() < config.max_in_flight {
             match codec.decode(&mut rbuf) {
@@ -106,11 +106,15 @@ pub(crate) async fn serve_connection<IO, S>(
                     last_read = last_activity;
                 }
                 let mut next = Some(done);
+                let mut broken = false;
                 while let Some(done) = next.take() {
                     match done {
                         Ok(finished) => {
                             if !encode_reply(&mut codec, finished, &mut wbuf) {
-                                break 'conn;
+                                // The replies before it still go out; then the connection
+                                // closes.
+                                broken = true;
+                                break;
                             }
                         }
                         // Calls catch panics; a task is only lost if the runtime shuts down.
@@ -122,14 +126,16 @@ pub(crate) async fn serve_connection<IO, S>(
                         next = calls.try_join_next();
                     }
                 }
-                if wbuf.is_empty() {
-                    continue;
+                if !wbuf.is_empty() {
+                    if let Err(e) = write_all(&mut io, &wbuf, config.write_timeout).await {
+                        debug!(error = %e, "closing connection: write failed");
+                        break;
+                    }
+                    wbuf.clear();
                 }
-                if let Err(e) = write_all(&mut io, &wbuf, config.write_timeout).await {
-                    debug!(error = %e, "closing connection: write failed");
+                if broken {
                     break;
                 }
-                wbuf.clear();
             }
             read = io.read_buf(&mut rbuf), if reading && calls.len() < config.max_in_flight => {
                 match read {
