@@ -21,11 +21,27 @@
 //! # Ok::<(), thrift_tower::ProtocolError>(())
 //! ```
 //!
+//! # Serving and calling
+//!
+//! `thrift-codegen` turns a service into a handler trait, a server `FooServer<H>` and a
+//! client `FooClient<S>`. Everything between them is a `tower::Service<Request, Response =
+//! Response>`:
+//!
+//! - [`Server`] serves generated servers on TCP or Unix sockets, behind any tower layers,
+//!   with framing and protocol detected per connection (every Apache client can connect)
+//!   and Apache's multiplexed service names. See [`server`] for its limits and timeouts.
+//! - [`Endpoint`] and [`Channel`]: one connection whose calls are pipelined and matched by
+//!   sequence id; see [`client`]. A channel implements `tower::load::Load`, so tower's
+//!   balancers spread calls over many.
+//! - [`layer::MultiplexLayer`] names calls for a multiplexed server.
+//! - [`transport::MessageCodec`] reads and writes whole messages on any byte stream.
+//!
 //! # Limits
 //!
 //! Everything a peer sends is bounded before it is allocated: see [`protocol::Limits`]
 //! (Apache's `TConfiguration` defaults: 100 MiB messages, 16,384,000-byte frames, nesting
-//! 64 deep). Bad bytes give a [`ProtocolError`], never a panic.
+//! 64 deep). Bad bytes give a [`ProtocolError`], never a panic. The server also bounds
+//! connections, calls in flight, and peers that stall, stop reading or vanish.
 //!
 //! [tower]: https://docs.rs/tower
 
