@@ -70,6 +70,7 @@
 
 #include "SecondService.h"
 #include "ThriftTest.h"
+#include "cross_flags.h"
 
 using apache::thrift::TApplicationException;
 using apache::thrift::TException;
@@ -120,11 +121,7 @@ constexpr int ERR_EXCEPTIONS = 8;
 constexpr int ERR_SECOND_SERVICE = 16;
 constexpr int ERR_UNKNOWN = 64;
 
-struct Options {
-  std::string host = "localhost";
-  int port = 9090;
-  std::string protocol = "binary";
-  std::string transport = "buffered";
+struct Options : CrossFlags {
   double timeout = 10.0;
   double connect_wait = 5.0;
 
@@ -1052,55 +1049,18 @@ double parse_seconds(const std::string& flag, const std::string& v) {
 
 Options parse_options(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string flag = arg;
-    std::string value;
-    bool has_value = false;
-    const auto eq = arg.find('=');
-    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      flag = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    auto take = [&]() -> std::string {
-      if (has_value) {
-        return value;
-      }
-      if (i + 1 >= argc) {
-        usage(flag + " needs a value");
-      }
-      return argv[++i];
-    };
-    if (flag == "--host") {
-      o.host = take();
-    } else if (flag == "--port") {
-      const std::string v = take();
-      char* end = nullptr;
-      const long port = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || port <= 0 || port > 65535) {
-        usage("--port: not a port number: " + v);
-      }
-      o.port = static_cast<int>(port);
-    } else if (flag == "--protocol") {
-      o.protocol = take();
-      const std::set<std::string> known{"binary", "compact", "json", "multi", "multic", "multij"};
-      if (known.count(o.protocol) == 0) {
-        usage("unknown protocol `" + o.protocol + "`");
-      }
-    } else if (flag == "--transport") {
-      o.transport = take();
-      if (o.transport != "buffered" && o.transport != "framed") {
-        usage("unknown transport `" + o.transport + "`");
-      }
-    } else if (flag == "--timeout") {
+  o.host = "localhost";
+  auto own = [&](const std::string& flag, auto& take) {
+    if (flag == "--timeout") {
       o.timeout = parse_seconds(flag, take());
     } else if (flag == "--connect-wait") {
       o.connect_wait = parse_seconds(flag, take());
     } else {
-      usage("unknown option `" + arg + "`");
+      return false;
     }
-  }
+    return true;
+  };
+  parse_cross_flags(argc, argv, o, 1, own, usage);
   return o;
 }
 

@@ -5,7 +5,7 @@
 //! [`cpp_programs`] builds them once per test binary into `apache-cpp/` under the folder it
 //! is given (the tests give `CARGO_TARGET_TMPDIR`, which is inside the cargo target
 //! directory), and does nothing when the programs there are newer than every input (the
-//! IDL and the two sources) and were built with the same recipe (recorded in a stamp file
+//! IDL, the two sources and the header they share, `tests/cpp/cross_flags.h`) and were built with the same recipe (recorded in a stamp file
 //! beside them). A build generates the code, compiles each generated `.cpp` file once into
 //! an object file that both programs link, compiles the two programs' sources, and links
 //! them with `-lthrift`, running as many compilers at once as the machine has cores. It
@@ -74,6 +74,7 @@ fn build(out: &Path) -> Result<CppPrograms, String> {
     };
     let stamp = bin.join("recipe");
     let mut inputs = sources.clone();
+    inputs.push(sources_dir.join("cross_flags.h"));
     inputs.push(idl.clone());
     let recipe = recipe(&idl, &sources);
     if up_to_date(
