@@ -900,6 +900,45 @@ async fn multiplexed_names_reach_their_service() {
     );
 }
 
+#[tokio::test]
+async fn a_router_cloned_before_adding_a_service_keeps_its_own() {
+    use tower::ServiceExt;
+
+    let probe = Probe::new();
+    let one = Server::builder().add_service(service_a(&probe));
+    let two = one.clone().add_service(TestService::<'B'> {
+        probe: Arc::clone(&probe),
+    });
+    let call = |name: &str| {
+        let body = protocol::encode(Protocol::Compact, &Args { id: 1 }).unwrap();
+        Request::new(
+            MessageHeader::new(name.to_string(), MessageType::Call, 1),
+            Protocol::Compact,
+            body,
+        )
+    };
+    let answer = |service: Routes, name: &'static str| async move {
+        let response = service.oneshot(call(name)).await.unwrap();
+        response.header().message_type
+    };
+    assert_eq!(
+        answer(one.clone().into_service(), "B:echo").await,
+        MessageType::Exception
+    );
+    assert_eq!(
+        answer(two.clone().into_service(), "B:echo").await,
+        MessageType::Reply
+    );
+    assert_eq!(
+        answer(one.into_service(), "A:echo").await,
+        MessageType::Reply
+    );
+    assert_eq!(
+        answer(two.into_service(), "A:echo").await,
+        MessageType::Reply
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oneway_calls_get_no_reply() {
     let probe = Probe::new();

@@ -14,12 +14,12 @@ use crate::message::{Request, Response};
 /// A service of any type, behind a box: the router holds services of different types.
 /// Dynamic dispatch here costs one indirect call per request, next to a network round
 /// trip; it is what lets one server hold several generated services.
-type BoxedService =
-    Box<dyn CloneService<Future = BoxFuture<Result<Response, Infallible>>> + Send + Sync>;
+type BoxedService = Box<dyn CloneService + Send + Sync>;
 
 trait CloneService {
-    type Future;
-    fn call(&mut self, request: Request) -> Self::Future;
+    /// Calls a clone of the service ("clone, then call"; generated servers are always
+    /// ready), so the router itself is shared, not cloned, per call.
+    fn call(&self, request: Request) -> BoxFuture<Result<Response, Infallible>>;
     fn clone_box(&self) -> BoxedService;
 }
 
@@ -28,10 +28,8 @@ where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
 {
-    type Future = BoxFuture<Result<Response, Infallible>>;
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        Box::pin(Service::call(self, request))
+    fn call(&self, request: Request) -> BoxFuture<Result<Response, Infallible>> {
+        Box::pin(Service::call(&mut self.clone(), request))
     }
 
     fn clone_box(&self) -> BoxedService {
@@ -45,16 +43,19 @@ where
 /// `Service`, which sees and answers the plain `method`, as Apache's multiplexed servers
 /// do. A plain `method` goes to the first service added, so a server with one service
 /// answers ordinary clients and multiplexed ones alike.
+///
+/// Clones share the services: cloning a `Routes` (which a server does per call) is two
+/// reference counts, not an allocation.
 pub struct Routes {
     services: Arc<HashMap<&'static str, usize>>,
-    ordered: Vec<(&'static str, BoxedService)>,
+    ordered: Arc<Vec<(&'static str, BoxedService)>>,
 }
 
 impl Routes {
     pub(crate) fn new() -> Self {
         Routes {
             services: Arc::new(HashMap::new()),
-            ordered: Vec::new(),
+            ordered: Arc::new(Vec::new()),
         }
     }
 
@@ -71,7 +72,18 @@ impl Routes {
     {
         let index = self.ordered.len();
         Arc::make_mut(&mut self.services).insert(S::NAME, index);
-        self.ordered.push((S::NAME, Box::new(service)));
+        // Unshared unless a router with services was cloned before adding more.
+        if Arc::get_mut(&mut self.ordered).is_none() {
+            let copy = self
+                .ordered
+                .iter()
+                .map(|(n, s)| (*n, s.clone_box()))
+                .collect();
+            self.ordered = Arc::new(copy);
+        }
+        if let Some(ordered) = Arc::get_mut(&mut self.ordered) {
+            ordered.push((S::NAME, Box::new(service)));
+        }
         self
     }
 
@@ -85,11 +97,7 @@ impl Clone for Routes {
     fn clone(&self) -> Self {
         Routes {
             services: Arc::clone(&self.services),
-            ordered: self
-                .ordered
-                .iter()
-                .map(|(n, s)| (*n, s.clone_box()))
-                .collect(),
+            ordered: Arc::clone(&self.ordered),
         }
     }
 }
