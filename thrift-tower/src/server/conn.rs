@@ -49,8 +49,10 @@ pub(crate) async fn serve_connection<IO, S>(
     // write.
     let mut io = std::pin::pin!(io);
     let mut codec = MessageCodec::new(config.framing, config.protocol, config.limits);
-    let mut rbuf = BytesMut::with_capacity(8 * 1024);
-    let mut wbuf = BytesMut::with_capacity(8 * 1024);
+    let mut rbuf = BytesMut::with_capacity(BUFFER);
+    let mut wbuf = BytesMut::with_capacity(BUFFER);
+    // A message larger than `KEEP_BUFFER` was read since `rbuf` was last made anew.
+    let mut big_input = false;
     let mut calls: JoinSet<Finished> = JoinSet::new();
     let mut reading = true;
     let mut last_read = Instant::now();
@@ -65,6 +67,7 @@ pub(crate) async fn serve_connection<IO, S>(
         while reading && calls.len() < config.max_in_flight {
             match codec.decode(&mut rbuf) {
                 Ok(Some(envelope)) => {
+                    big_input |= envelope.body.len() > KEEP_BUFFER;
                     start_call(&mut calls, &service, envelope, &config, peer);
                 }
                 Ok(None) => break,
@@ -77,6 +80,12 @@ pub(crate) async fn serve_connection<IO, S>(
         }
         if !reading && calls.is_empty() {
             break;
+        }
+        // After a large message, the read buffer would keep its allocation for the
+        // connection's life (it only grows): once it holds nothing, start a small one.
+        if big_input && rbuf.is_empty() {
+            rbuf = BytesMut::with_capacity(BUFFER);
+            big_input = false;
         }
         // At the in-flight limit the connection is not read: what is in the buffer waits
         // on us, not on the peer, so no timeout runs.
@@ -132,6 +141,10 @@ pub(crate) async fn serve_connection<IO, S>(
                         break;
                     }
                     wbuf.clear();
+                    // The same for the write buffer after a large reply.
+                    if wbuf.capacity() > KEEP_BUFFER {
+                        wbuf = BytesMut::with_capacity(BUFFER);
+                    }
                 }
                 if broken {
                     break;
@@ -167,6 +180,13 @@ pub(crate) async fn serve_connection<IO, S>(
     }
     let _ = io.shutdown().await;
 }
+
+/// What a connection's read and write buffers start with.
+const BUFFER: usize = 8 * 1024;
+
+/// A buffer grown past this for a large message is replaced by a small one once it is
+/// empty, so an idle connection holds `2 * BUFFER`, not the largest message it ever saw.
+const KEEP_BUFFER: usize = 1024 * 1024;
 
 /// Replies that finish together are written together up to this many bytes.
 const COALESCE_BYTES: usize = 64 * 1024;
