@@ -1,4 +1,5 @@
-//! A server connection that carried one large message goes back to holding little memory:
+//! A connection that carried one large message goes back to holding little memory, on the
+//! server and in a client's channel:
 //! its read and write buffers grow for the message and are replaced by small ones after it,
 //! instead of keeping the largest message's allocation for the connection's life (10,000
 //! connections that once sent 10 MB each would otherwise hold 200 GB).
@@ -11,15 +12,16 @@ use std::net::SocketAddr;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use thrift_tower::codegen::BoxFuture;
 use thrift_tower::protocol::{Limits, Protocol};
 use thrift_tower::transport::{Envelope, Framing, MessageCodec};
-use thrift_tower::{MessageHeader, MessageType, NamedService, Request, Response, Server};
+use thrift_tower::{Endpoint, MessageHeader, MessageType, NamedService, Request, Response, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{Decoder, Encoder};
+use tower::ServiceExt;
 use tower_service::Service;
 
 #[global_allocator]
@@ -132,4 +134,59 @@ async fn buffers_shrink_after_a_large_message() {
              call and reply"
         );
     }
+
+    // The client side: a channel's buffers shrink back the same way.
+    for framing in [Framing::Framed, Framing::Buffered] {
+        let mut channel = Endpoint::from(addr)
+            .framing(framing)
+            .protocol(Protocol::Compact)
+            .connect()
+            .await
+            .unwrap();
+        let mut codec = MessageCodec::new(framing, Some(Protocol::Compact), Limits::default());
+        let mut request = |seqid: i32, len: usize| {
+            let mut bytes = call(&mut codec, seqid, len);
+            let (header, body) = thrift_tower::protocol::envelope::read_message(
+                Protocol::Compact,
+                strip(framing, &mut bytes),
+                Limits::default(),
+            )
+            .unwrap();
+            Request::new(header, Protocol::Compact, body)
+        };
+        channel
+            .ready()
+            .await
+            .unwrap()
+            .call(request(1, 10))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let before = live();
+        let big = request(2, 10 * 1024 * 1024);
+        let reply = channel.ready().await.unwrap().call(big).await.unwrap();
+        assert!(reply.body().len() > 10 * 1024 * 1024);
+        drop(reply);
+        channel
+            .ready()
+            .await
+            .unwrap()
+            .call(request(3, 10))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let grown = live() - before;
+        assert!(
+            grown < 1024 * 1024,
+            "{framing:?}: the channel still holds {grown} more bytes after a large call"
+        );
+    }
+}
+
+/// The message in `bytes`, without its frame length when framed.
+fn strip(framing: Framing, bytes: &mut BytesMut) -> Bytes {
+    if framing == Framing::Framed {
+        bytes.advance(4);
+    }
+    bytes.split().freeze()
 }

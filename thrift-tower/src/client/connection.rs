@@ -45,6 +45,9 @@ pub(super) struct Call {
 const WRITE_HIGH_WATER: usize = 64 * 1024;
 /// The least room made in the read buffer before each read.
 const READ_CHUNK: usize = 8 * 1024;
+
+/// Past this, a message makes its buffer be replaced once the buffer is empty again.
+const KEEP_BUFFER: usize = 1024 * 1024;
 /// Rounds of (take calls, write, read) before the task yields to others, so a busy
 /// connection cannot hold a runtime thread forever.
 const ROUNDS_PER_POLL: usize = 32;
@@ -107,6 +110,11 @@ struct Connection {
     written: u64,
     unflushed: bool,
     oneways: VecDeque<Oneway>,
+    /// A message larger than `KEEP_BUFFER` went through the read or the write buffer since
+    /// it was last made anew: replace it with an empty one once it is empty, so that a
+    /// connection does not keep the largest message's allocation for its life.
+    big_read: bool,
+    big_write: bool,
 }
 
 impl Task {
@@ -147,6 +155,8 @@ impl Task {
                 written: 0,
                 unflushed: false,
                 oneways: VecDeque::new(),
+                big_read: false,
+                big_write: false,
             };
             if let Some(call) = first {
                 self.send(&mut conn, call);
@@ -228,10 +238,17 @@ impl Task {
                     progress = true;
                     loop {
                         match conn.codec.decode(&mut conn.read_buf) {
-                            Ok(Some(envelope)) => self.receive(envelope),
+                            Ok(Some(envelope)) => {
+                                conn.big_read |= envelope.body.len() > KEEP_BUFFER;
+                                self.receive(envelope);
+                            }
                             Ok(None) => break,
                             Err(e) => return Poll::Ready(Err(self.undecodable(e))),
                         }
+                    }
+                    if conn.big_read && conn.read_buf.is_empty() {
+                        conn.read_buf = BytesMut::new();
+                        conn.big_read = false;
                     }
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(self.broken("reading from", e))),
@@ -282,6 +299,7 @@ impl Task {
             return;
         }
         conn.encoded += (conn.write_buf.len() - start) as u64;
+        conn.big_write |= conn.write_buf.len() - start > KEEP_BUFFER;
         match oneway {
             Some(response) => conn.oneways.push_back(Oneway {
                 end: conn.encoded,
@@ -395,6 +413,10 @@ impl Connection {
             if let Some(call) = self.oneways.pop_front() {
                 let _ = call.reply.send(Ok(call.response));
             }
+        }
+        if self.big_write && self.write_buf.is_empty() {
+            self.write_buf = BytesMut::new();
+            self.big_write = false;
         }
         if self.unflushed && self.write_buf.is_empty() {
             if let Poll::Ready(result) = Pin::new(&mut self.io).poll_flush(cx) {
