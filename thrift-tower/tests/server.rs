@@ -449,18 +449,30 @@ async fn a_silent_peer_is_dropped_by_the_idle_timeout_only() {
 
 /// A call to `echo` whose arguments carry `len` bytes of binary, so its reply is as big.
 fn big_call(client: &mut Client, seqid: i32, len: usize) -> BytesMut {
-    // Compact: field 1, binary (type 8); its length as a varint; the bytes; stop.
-    let mut body = vec![0x18];
-    let mut n = len;
-    while n >= 0x80 {
-        body.push((n as u8 & 0x7f) | 0x80);
-        n >>= 7;
-    }
-    body.push(n as u8);
+    named_call(client, "echo", seqid, len)
+}
+
+/// A call to `name` whose arguments are `Args { id: seqid }` and, as field 2, `len` bytes
+/// of binary (which `Args` skips).
+fn named_call(client: &mut Client, name: &str, seqid: i32, len: usize) -> BytesMut {
+    // Compact: field 1, i64 (type 6), zigzag varint; field 2, binary (type 8), its length
+    // as a varint, the bytes; stop.
+    let mut body = vec![0x16];
+    let varint = |body: &mut Vec<u8>, mut n: u64| {
+        while n >= 0x80 {
+            body.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        body.push(n as u8);
+    };
+    let id = i64::from(seqid);
+    varint(&mut body, ((id << 1) ^ (id >> 63)) as u64);
+    body.push(0x18);
+    varint(&mut body, len as u64);
     body.resize(body.len() + len, 0xab);
     body.push(0);
     let envelope = Envelope {
-        header: MessageHeader::new("echo", MessageType::Call, seqid),
+        header: MessageHeader::new(name.to_string(), MessageType::Call, seqid),
         protocol: client.protocol,
         body: body.into(),
     };
@@ -645,6 +657,45 @@ async fn max_in_flight_bounds_the_calls_running_on_a_connection() {
         HashSet::from([&1, &2])
     );
     assert_eq!(order[2], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_in_flight_bytes_bounds_the_requests_held_on_a_connection() {
+    let probe = Probe::new();
+    let server = serve(
+        Server::builder()
+            .max_in_flight_bytes(1500)
+            .add_service(service_a(&probe)),
+    )
+    .await;
+    let mut client = server.connect().await;
+    // Four calls of ~1000 bytes each to a slow method: the first two start (the second
+    // crosses the bound), the others wait unread until calls finish.
+    let mut calls = BytesMut::new();
+    for seqid in 1..=4 {
+        calls.extend_from_slice(&named_call(&mut client, "sleep_300", seqid, 1000));
+    }
+    client.io.write_all(&calls).await.unwrap();
+    let mut seqids = HashSet::new();
+    for _ in 1..=4 {
+        let reply = client.recv().await;
+        assert_reply(&reply, "sleep_300", reply.header.seqid);
+        seqids.insert(reply.header.seqid);
+    }
+    assert_eq!(seqids, HashSet::from([1, 2, 3, 4]));
+    assert_eq!(probe.max_running.load(Ordering::SeqCst), 2);
+    // Small calls are not held back by a bound they do not reach.
+    let mut calls = BytesMut::new();
+    for seqid in 5..=8 {
+        calls.extend_from_slice(&client.encode("sleep_300", MessageType::Call, seqid));
+    }
+    probe.max_running.store(0, Ordering::SeqCst);
+    client.io.write_all(&calls).await.unwrap();
+    for _ in 5..=8 {
+        let reply = client.recv().await;
+        assert_reply(&reply, "sleep_300", reply.header.seqid);
+    }
+    assert_eq!(probe.max_running.load(Ordering::SeqCst), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,7 +30,11 @@ use crate::transport::{Envelope, MessageCodec};
 pub struct PeerAddr(pub SocketAddr);
 
 /// What a finished call leaves: the call's header, and the reply to send (none for oneway).
+/// Its request's size rides along in `Running`.
 type Finished = (MessageHeader, Protocol, Option<Response>);
+
+/// A call's outcome and the size of its request, counted against the in-flight bytes.
+type Running = (usize, Finished);
 
 pub(crate) async fn serve_connection<IO, S>(
     io: IO,
@@ -53,7 +57,9 @@ pub(crate) async fn serve_connection<IO, S>(
     let mut wbuf = BytesMut::with_capacity(BUFFER);
     // A message larger than `KEEP_BUFFER` was read since `rbuf` was last made anew.
     let mut big_input = false;
-    let mut calls: JoinSet<Finished> = JoinSet::new();
+    let mut calls: JoinSet<Running> = JoinSet::new();
+    // The request bytes of the calls running, against `max_in_flight_bytes`.
+    let mut in_flight_bytes = 0usize;
     let mut reading = true;
     let mut last_read = Instant::now();
     let mut last_activity = Instant::now();
@@ -64,10 +70,11 @@ pub(crate) async fn serve_connection<IO, S>(
 
     loop {
         // Start every call that has fully arrived, up to the in-flight limit.
-        while reading && calls.len() < config.max_in_flight {
+        while reading && admits(&config, calls.len(), in_flight_bytes) {
             match codec.decode(&mut rbuf) {
                 Ok(Some(envelope)) => {
                     big_input |= envelope.body.len() > KEEP_BUFFER;
+                    in_flight_bytes += envelope.body.len();
                     start_call(&mut calls, &service, envelope, &config, peer);
                 }
                 Ok(None) => break,
@@ -89,7 +96,7 @@ pub(crate) async fn serve_connection<IO, S>(
         }
         // At the in-flight limit the connection is not read: what is in the buffer waits
         // on us, not on the peer, so no timeout runs.
-        let at_limit = calls.len() >= config.max_in_flight;
+        let at_limit = !admits(&config, calls.len(), in_flight_bytes);
         // A partly received message must complete within the read timeout; a connection
         // with nothing to do may idle for the idle timeout.
         let deadline = if at_limit {
@@ -118,7 +125,8 @@ pub(crate) async fn serve_connection<IO, S>(
                 let mut broken = false;
                 while let Some(done) = next.take() {
                     match done {
-                        Ok(finished) => {
+                        Ok((size, finished)) => {
+                            in_flight_bytes -= size;
                             if !encode_reply(&mut codec, finished, &mut wbuf) {
                                 // The replies before it still go out; then the connection
                                 // closes.
@@ -150,7 +158,7 @@ pub(crate) async fn serve_connection<IO, S>(
                     break;
                 }
             }
-            read = io.read_buf(&mut rbuf), if reading && calls.len() < config.max_in_flight => {
+            read = io.read_buf(&mut rbuf), if reading && !at_limit => {
                 match read {
                     Ok(0) => {
                         if !rbuf.is_empty() {
@@ -253,8 +261,15 @@ async fn write_all<W: AsyncWrite + Unpin>(
     wr.flush().await
 }
 
+/// Whether another call may start: fewer than `max_in_flight` running, and their requests
+/// under `max_in_flight_bytes` (the call that crosses it still starts: a message cannot be
+/// split, and the limit holds the ones after it).
+fn admits(config: &Config, running: usize, bytes: usize) -> bool {
+    running < config.max_in_flight && bytes < config.max_in_flight_bytes
+}
+
 fn start_call<S>(
-    calls: &mut JoinSet<Finished>,
+    calls: &mut JoinSet<Running>,
     service: &S,
     envelope: Envelope,
     config: &Config,
@@ -270,6 +285,7 @@ fn start_call<S>(
         body,
     } = envelope;
     let oneway = header.message_type == MessageType::Oneway;
+    let size = body.len();
     let span = debug_span!("call", method = %header.name, seqid = header.seqid, peer = ?peer);
     let mut request = Request::new(header.clone(), protocol, body);
     // Extensions allocate on first insert: the limits go in only when they are not the
@@ -286,38 +302,36 @@ fn start_call<S>(
         poll_fn(|cx| service.poll_ready(cx)).await?;
         service.call(request).await
     };
-    calls.spawn(
-        async move {
-            let outcome = CatchUnwind::new(call).await;
-            if oneway {
-                return (header, protocol, None);
-            }
-            let reply = match outcome {
-                Ok(Ok(response)) if response.is_oneway() => None,
-                Ok(Ok(response)) => Some(response),
-                Ok(Err(e)) => {
-                    let error = Error::from_service(e);
-                    debug!(error = %error, "call failed in a layer");
-                    Some(exception_reply(
-                        &header,
-                        protocol,
-                        &error.to_application_exception(),
-                    ))
-                }
-                Err(panic) => {
-                    let error = ApplicationException::new(
-                        ApplicationExceptionKind::InternalError,
-                        format!(
-                            "the call of `{}` panicked: {}",
-                            header.name,
-                            panic_message(&*panic)
-                        ),
-                    );
-                    Some(exception_reply(&header, protocol, &error))
-                }
-            };
-            (header, protocol, reply)
+    let run = async move {
+        let outcome = CatchUnwind::new(call).await;
+        if oneway {
+            return (header, protocol, None);
         }
-        .instrument(span),
-    );
+        let reply = match outcome {
+            Ok(Ok(response)) if response.is_oneway() => None,
+            Ok(Ok(response)) => Some(response),
+            Ok(Err(e)) => {
+                let error = Error::from_service(e);
+                debug!(error = %error, "call failed in a layer");
+                Some(exception_reply(
+                    &header,
+                    protocol,
+                    &error.to_application_exception(),
+                ))
+            }
+            Err(panic) => {
+                let error = ApplicationException::new(
+                    ApplicationExceptionKind::InternalError,
+                    format!(
+                        "the call of `{}` panicked: {}",
+                        header.name,
+                        panic_message(&*panic)
+                    ),
+                );
+                Some(exception_reply(&header, protocol, &error))
+            }
+        };
+        (header, protocol, reply)
+    };
+    calls.spawn(async move { (size, run.await) }.instrument(span));
 }

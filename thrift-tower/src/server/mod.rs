@@ -23,9 +23,10 @@
 //! # Limits
 //!
 //! [`Limits`] bound frames and messages; [`Server::max_connections`],
-//! [`Server::max_in_flight`] (per connection), [`Server::read_timeout`] (a peer that stops
-//! in the middle of a message), [`Server::write_timeout`] (a peer that stops reading its
-//! replies), [`Server::tcp_keepalive`] (a peer that vanished without closing) and
+//! [`Server::max_in_flight`] and [`Server::max_in_flight_bytes`] (per connection),
+//! [`Server::read_timeout`] (a peer that stops in the middle of a message),
+//! [`Server::write_timeout`] (a peer that stops reading its replies),
+//! [`Server::tcp_keepalive`] (a peer that vanished without closing) and
 //! [`Server::idle_timeout`] bound the rest.
 //!
 //! # Shutdown
@@ -65,6 +66,7 @@ pub(crate) struct Config {
     limits: Limits,
     max_connections: Option<usize>,
     max_in_flight: usize,
+    max_in_flight_bytes: usize,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
@@ -82,8 +84,8 @@ pub struct Server<L = Identity> {
 
 impl Server<Identity> {
     /// A server with the defaults: framing and protocol detected per connection, Apache's
-    /// limits, 1,024 calls in flight per connection, 30 s read and write timeouts, no idle
-    /// timeout, and 30 s for calls to finish at shutdown.
+    /// limits, 1,024 calls and 64 MiB of requests in flight per connection, 30 s read and
+    /// write timeouts, no idle timeout, and 30 s for calls to finish at shutdown.
     pub fn builder() -> Self {
         Server {
             config: Config {
@@ -92,6 +94,7 @@ impl Server<Identity> {
                 limits: Limits::default(),
                 max_connections: None,
                 max_in_flight: 1024,
+                max_in_flight_bytes: 64 * 1024 * 1024,
                 read_timeout: Some(Duration::from_secs(30)),
                 write_timeout: Some(Duration::from_secs(30)),
                 idle_timeout: None,
@@ -133,6 +136,16 @@ impl<L> Server<L> {
     /// read further until one finishes.
     pub fn max_in_flight(mut self, max: usize) -> Self {
         self.config.max_in_flight = max.max(1);
+        self
+    }
+
+    /// At most this many bytes of requests held by the calls running on one connection
+    /// (default 64 MiB); past it, the connection is not read further until calls finish.
+    /// Without it, a client pipelining large requests to a slow service could make the
+    /// server hold `max_in_flight` of them at once. The call that crosses the bound still
+    /// runs: a message is never split.
+    pub fn max_in_flight_bytes(mut self, max: usize) -> Self {
+        self.config.max_in_flight_bytes = max.max(1);
         self
     }
 
