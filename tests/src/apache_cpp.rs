@@ -23,7 +23,7 @@ use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::SystemTime;
 
-use crate::apache_python::{IDL_ENV, idl_dir, repo_root};
+use crate::apache_python::{repo_root, thrift_test_idl};
 use crate::process::{SETUP_HINT, check_tool, describe, nanos};
 
 /// Options every compilation gets.
@@ -54,14 +54,7 @@ pub fn cpp_programs(dir: &Path) -> Result<CppPrograms, String> {
 
 /// Builds into `out` unless what is there is up to date.
 fn build(out: &Path) -> Result<CppPrograms, String> {
-    let idl = idl_dir().join("apache/ThriftTest.thrift");
-    if !idl.is_file() {
-        return Err(format!(
-            "{} not found: set {IDL_ENV} to the shared IDL folder (by default ../shared/idl \
-             beside the repository)",
-            idl.display()
-        ));
-    }
+    let idl = thrift_test_idl()?;
     let sources_dir = repo_root().join("tests/cpp");
     let sources: Vec<PathBuf> = PROGRAMS
         .iter()

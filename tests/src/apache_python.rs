@@ -131,15 +131,23 @@ pub fn idl_dir() -> PathBuf {
     }
 }
 
+/// Apache's `ThriftTest.thrift` in the shared IDL folder, or why it cannot be found.
+pub fn thrift_test_idl() -> Result<PathBuf, String> {
+    let idl = idl_dir().join("apache/ThriftTest.thrift");
+    if idl.is_file() {
+        Ok(idl)
+    } else {
+        Err(format!(
+            "{} not found: set {IDL_ENV} to the shared IDL folder (by default ../shared/idl \
+             beside the repository)",
+            idl.display()
+        ))
+    }
+}
+
 /// Compiles `ThriftTest.thrift`, runs the script once and parses its output.
 pub fn generate() -> Result<Vectors, String> {
-    let idl = idl_dir().join("apache/ThriftTest.thrift");
-    if !idl.is_file() {
-        return Err(format!(
-            "{} not found (set {IDL_ENV} to the shared IDL folder); {SETUP_HINT}",
-            idl.display()
-        ));
-    }
+    let idl = thrift_test_idl()?;
     let script = repo_root().join("tests/python/vectors.py");
     check_tool(
         Command::new("thrift").arg("-version"),
@@ -193,10 +201,7 @@ pub fn python_reencode(
 ) -> Result<Vec<Result<Vec<u8>, String>>, String> {
     use std::io::Write;
 
-    let idl = idl_dir().join("apache/ThriftTest.thrift");
-    if !idl.is_file() {
-        return Err(format!("{} not found; {SETUP_HINT}", idl.display()));
-    }
+    let idl = thrift_test_idl()?;
     let out_dir = TempDir::new()?;
     let output = Command::new("thrift")
         .args(["--gen", "py", "-out"])

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, Weak, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::apache_python::{IDL_ENV, PYTHON, idl_dir};
+use crate::apache_python::{PYTHON, thrift_test_idl};
 
 /// What to do when a tool is missing.
 pub const SETUP_HINT: &str = "run tests/setup-debian.sh (it installs Debian's thrift-compiler, \
@@ -400,14 +400,7 @@ pub fn generated_python() -> Result<Arc<GeneratedPython>, String> {
 
 /// Runs `thrift --gen py` of Apache's ThriftTest.thrift into a new folder.
 pub fn generate_python() -> Result<GeneratedPython, String> {
-    let idl = idl_dir().join("apache/ThriftTest.thrift");
-    if !idl.is_file() {
-        return Err(format!(
-            "{} not found: set {IDL_ENV} to the shared IDL folder (by default ../shared/idl \
-             beside the repository)",
-            idl.display()
-        ));
-    }
+    let idl = thrift_test_idl()?;
     check_tool(
         Command::new("thrift").arg("-version"),
         "the thrift compiler",

@@ -4,14 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use thrift_tower::ProtocolError;
 use thrift_tower::protocol::{
     FieldHeader, Limits, Protocol, ProtocolReader, ProtocolWriter, Thrift, WireType,
-    binary::{BinaryReader, BinaryWriter},
-    compact::{CompactReader, CompactWriter},
-    json::{JsonReader, JsonWriter},
-    missing_required_field,
+    binary::BinaryReader, compact::CompactReader, json::JsonReader, missing_required_field,
 };
 
 pub const PROTOCOLS: [Protocol; 3] = [Protocol::Binary, Protocol::Compact, Protocol::Json];
@@ -223,31 +220,13 @@ pub fn sample() -> Everything {
     }
 }
 
+/// `value` encoded with `protocol`; a failure fails the test.
 pub fn encode<T: Thrift>(protocol: Protocol, value: &T) -> Bytes {
-    let mut buf = BytesMut::new();
-    let result = match protocol {
-        Protocol::Binary => value.write(&mut BinaryWriter::new(&mut buf)),
-        Protocol::Compact => value.write(&mut CompactWriter::new(&mut buf)),
-        Protocol::Json => value.write(&mut JsonWriter::new(&mut buf)),
-    };
-    if let Err(e) = result {
-        panic!("encoding with {protocol} failed: {e}");
-    }
-    buf.freeze()
+    thrift_tower::protocol::encode(protocol, value)
+        .unwrap_or_else(|e| panic!("encoding with {protocol} failed: {e}"))
 }
 
-/// Decodes `T` and reports how many bytes were read.
-pub fn decode<T: Thrift>(
-    protocol: Protocol,
-    bytes: Bytes,
-    limits: Limits,
-) -> Result<T, ProtocolError> {
-    match protocol {
-        Protocol::Binary => T::read(&mut BinaryReader::new(bytes, limits)),
-        Protocol::Compact => T::read(&mut CompactReader::new(bytes, limits)),
-        Protocol::Json => T::read(&mut JsonReader::new(bytes, limits)),
-    }
-}
+pub use thrift_tower::protocol::decode;
 
 /// Reads a whole message (header, then any struct body) without knowing its type.
 pub fn skip_message(protocol: Protocol, bytes: Bytes, limits: Limits) -> Result<(), ProtocolError> {
