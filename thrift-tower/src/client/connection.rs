@@ -26,7 +26,7 @@ use super::endpoint::Io;
 use crate::error::{Error, ProtocolError};
 use crate::message::{MessageHeader, MessageType, Response};
 use crate::protocol::Limits;
-use crate::transport::{Envelope, MessageCodec};
+use crate::transport::{Envelope, KEEP_BUFFER, MessageCodec};
 
 /// What a caller gets back.
 pub(super) type Reply = Result<Response, Error>;
@@ -46,8 +46,6 @@ const WRITE_HIGH_WATER: usize = 64 * 1024;
 /// The least room made in the read buffer before each read.
 const READ_CHUNK: usize = 8 * 1024;
 
-/// Past this, a message makes its buffer be replaced once the buffer is empty again.
-const KEEP_BUFFER: usize = 1024 * 1024;
 /// Rounds of (take calls, write, read) before the task yields to others, so a busy
 /// connection cannot hold a runtime thread forever.
 const ROUNDS_PER_POLL: usize = 32;

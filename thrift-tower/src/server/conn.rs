@@ -22,7 +22,7 @@ use crate::codegen::{CatchUnwind, exception_reply, panic_message};
 use crate::error::{ApplicationException, ApplicationExceptionKind, BoxError, Error};
 use crate::message::{MessageHeader, MessageType, Request, Response};
 use crate::protocol::{Limits, Protocol};
-use crate::transport::{Envelope, MessageCodec};
+use crate::transport::{Envelope, KEEP_BUFFER, MessageCodec};
 
 /// The address of the peer that sent a request, in the request's extensions (for TCP
 /// connections).
@@ -191,10 +191,6 @@ pub(crate) async fn serve_connection<IO, S>(
 
 /// What a connection's read and write buffers start with.
 const BUFFER: usize = 8 * 1024;
-
-/// A buffer grown past this for a large message is replaced by a small one once it is
-/// empty, so an idle connection holds `2 * BUFFER`, not the largest message it ever saw.
-const KEEP_BUFFER: usize = 1024 * 1024;
 
 /// Replies that finish together are written together up to this many bytes.
 const COALESCE_BYTES: usize = 64 * 1024;

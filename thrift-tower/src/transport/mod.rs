@@ -21,6 +21,11 @@ pub use self::codec::{Envelope, Framing, MessageCodec};
 
 use std::time::Duration;
 
+/// A connection's read or write buffer that carried a message larger than this (server or
+/// channel) is replaced by a small one once it is empty again, so an idle connection does
+/// not keep the allocation of the largest message it ever saw.
+pub(crate) const KEEP_BUFFER: usize = 1024 * 1024;
+
 /// How long a TCP connection may be idle before the system starts probing whether the peer
 /// is still there, unless configured otherwise ([`Server::tcp_keepalive`](crate::Server::tcp_keepalive),
 /// [`Endpoint::tcp_keepalive`](crate::Endpoint::tcp_keepalive)).
