@@ -16,10 +16,11 @@ use std::task::{Context, Poll};
 
 pub use tower_service::Service;
 
-use crate::error::{ApplicationException, ApplicationExceptionKind, BoxError, Error};
-use crate::message::{MessageHeader, MessageType, Request, Response};
-use crate::protocol::{self, Limits, Protocol, Thrift};
-use crate::{ByteStr, ProtocolError};
+use crate::bytestr::ByteStr;
+use crate::error::{BoxError, Error};
+use crate::exception::{ApplicationException, ApplicationExceptionKind};
+use crate::message::{Request, Response};
+use crate::protocol::{self, Limits, MessageHeader, MessageType, Protocol, ProtocolError, Thrift};
 
 /// A boxed, sendable future: the future of a generated server.
 ///

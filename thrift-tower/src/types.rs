@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use crate::error::ProtocolError;
+use crate::protocol::ProtocolError;
 use crate::protocol::{ProtocolReader, ProtocolWriter, Thrift, WireType};
 
 /// Thrift's `uuid`: 16 bytes, in wire order (big-endian, as RFC 4122 writes them).

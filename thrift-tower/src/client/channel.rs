@@ -5,9 +5,8 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::time::Sleep;
@@ -16,8 +15,9 @@ use tower_service::Service;
 
 use super::Endpoint;
 use super::connection::{self, Call, Reply};
+use super::load::{ChannelLoad, Health};
 use super::endpoint::Io;
-use crate::ByteStr;
+use crate::bytestr::ByteStr;
 use crate::error::Error;
 use crate::message::{Request, Response};
 use crate::protocol::Protocol;
@@ -39,60 +39,6 @@ pub struct Channel {
     slot: Option<OwnedSemaphorePermit>,
     endpoint: Arc<Endpoint>,
     health: Arc<Health>,
-}
-
-/// Whether a channel's last connection attempt failed recently: shared by its handles and
-/// its task, read without a lock.
-#[derive(Debug)]
-pub(super) struct Health {
-    /// What the times below count from.
-    born: Instant,
-    /// Milliseconds after `born` until which the channel counts as failing; 0: it does not.
-    failing_until: AtomicU64,
-}
-
-impl Health {
-    fn new() -> Self {
-        Health {
-            born: Instant::now(),
-            failing_until: AtomicU64::new(0),
-        }
-    }
-
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// A connection attempt failed: the channel counts as failing for `penalty`.
-    pub(super) fn failed(&self, penalty: Duration) {
-        let penalty = u64::try_from(penalty.as_millis()).unwrap_or(u64::MAX);
-        let until = self.now_ms().saturating_add(penalty).max(1);
-        self.failing_until.store(until, Ordering::Relaxed);
-    }
-
-    /// A connection was made.
-    pub(super) fn connected(&self) {
-        self.failing_until.store(0, Ordering::Relaxed);
-    }
-
-    fn failing(&self) -> bool {
-        // No clock read for a healthy channel.
-        match self.failing_until.load(Ordering::Relaxed) {
-            0 => false,
-            until => self.now_ms() < until,
-        }
-    }
-}
-
-/// How loaded a [`Channel`] is, for tower's balancers (lower is better): whether its last
-/// connection attempt failed within the [failure penalty](Endpoint::failure_penalty), then
-/// how many calls it has in flight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ChannelLoad {
-    /// The channel could not connect, recently.
-    pub failing: bool,
-    /// Calls sent (or about to be) and not answered yet.
-    pub in_flight: usize,
 }
 
 impl Channel {

@@ -21,11 +21,11 @@ use tokio_util::codec::{Decoder, Encoder};
 use tokio_util::io::poll_read_buf;
 
 use super::Endpoint;
-use super::channel::Health;
+use super::load::Health;
 use super::endpoint::Io;
-use crate::error::{Error, ProtocolError};
-use crate::message::{MessageHeader, MessageType, Response};
-use crate::protocol::Limits;
+use crate::error::Error;
+use crate::message::Response;
+use crate::protocol::{Limits, MessageHeader, MessageType, ProtocolError};
 use crate::transport::{Envelope, KEEP_BUFFER, MessageCodec};
 
 /// What a caller gets back.

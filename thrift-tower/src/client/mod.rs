@@ -74,6 +74,8 @@
 mod channel;
 mod connection;
 mod endpoint;
+mod load;
 
-pub use self::channel::{Channel, ChannelLoad, ResponseFuture};
+pub use self::channel::{Channel, ResponseFuture};
 pub use self::endpoint::Endpoint;
+pub use self::load::ChannelLoad;

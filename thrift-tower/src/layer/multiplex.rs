@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::ByteStr;
+use crate::bytestr::ByteStr;
 use crate::message::Request;
 
 /// Prefixes every call's method name with `Service:`.

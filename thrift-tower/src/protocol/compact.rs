@@ -24,15 +24,16 @@
 use bytes::{BufMut, Bytes};
 
 use super::binary::check_element_type;
+use super::error::{ProtocolError, ProtocolErrorKind};
+use super::header::{MessageHeader, MessageType};
+use super::input::Input;
 use super::input::{
     Cursor, Depth, check_container_len, check_message_size, check_string_len, wire_len,
 };
-use super::{
-    FieldHeader, Input, Limits, ListHeader, MapHeader, ProtocolReader, ProtocolWriter, WireType,
-};
-use crate::ByteStr;
-use crate::error::{ProtocolError, ProtocolErrorKind};
-use crate::message::{MessageHeader, MessageType};
+use super::limits::Limits;
+use super::traits::{ProtocolReader, ProtocolWriter};
+use super::wire::{FieldHeader, ListHeader, MapHeader, WireType};
+use crate::bytestr::ByteStr;
 
 /// The first byte of every compact message.
 const PROTOCOL_ID: u8 = 0x82;

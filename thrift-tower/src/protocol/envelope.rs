@@ -6,10 +6,13 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::binary::{BinaryReader, BinaryWriter};
 use super::compact::{CompactReader, CompactWriter};
+use super::error::ProtocolError;
+use super::header::MessageHeader;
+use super::input::Input;
 use super::json::{JsonReader, JsonWriter};
-use super::{Input, Limits, Protocol, ProtocolReader, ProtocolWriter, WireType};
-use crate::error::ProtocolError;
-use crate::message::MessageHeader;
+use super::limits::Limits;
+use super::traits::{ProtocolReader, ProtocolWriter};
+use super::wire::{Protocol, WireType};
 
 /// The protocol a message starting with `first` is in: `0x80` is a strict binary header,
 /// `0x82` compact, `[` JSON. Old (unversioned) binary headers start with a name length
@@ -126,7 +129,7 @@ positioned!(BinaryReader, CompactReader, JsonReader);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::MessageType;
+    use crate::protocol::MessageType;
     use crate::protocol::Thrift;
 
     fn whole(protocol: Protocol, header: &MessageHeader, args: &Vec<i32>) -> BytesMut {

@@ -4,8 +4,8 @@
 
 use bytes::Bytes;
 
-use super::Limits;
-use crate::error::{ProtocolError, ProtocolErrorKind};
+use super::error::{ProtocolError, ProtocolErrorKind};
+use super::limits::Limits;
 
 /// A buffer a reader can decode from. Implemented for [`Bytes`] and `&[u8]`.
 pub trait Input: sealed::Sealed {

@@ -15,8 +15,10 @@
 
 use super::binary::BinaryReader;
 use super::compact::CompactReader;
-use super::{Limits, Protocol, ProtocolReader, WireType};
-use crate::error::{ProtocolError, ProtocolErrorKind};
+use super::error::{ProtocolError, ProtocolErrorKind};
+use super::limits::Limits;
+use super::traits::ProtocolReader;
+use super::wire::{Protocol, WireType};
 
 /// Where the message at the start of a buffer ends, as far as the buffer tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,10 +299,10 @@ mod tests {
     use bytes::BytesMut;
 
     use super::*;
-    use crate::message::{MessageHeader, MessageType};
     use crate::protocol::binary::BinaryWriter;
     use crate::protocol::compact::CompactWriter;
     use crate::protocol::json::{JsonReader, JsonWriter};
+    use crate::protocol::{MessageHeader, MessageType};
     use crate::protocol::{ProtocolWriter, Thrift};
 
     const PROTOCOLS: [Protocol; 3] = [Protocol::Binary, Protocol::Compact, Protocol::Json];

@@ -6,9 +6,10 @@ use std::hash::{BuildHasher, Hash};
 
 use bytes::Bytes;
 
-use super::{ProtocolReader, ProtocolWriter, Thrift, WireType};
-use crate::ByteStr;
-use crate::error::ProtocolError;
+use super::error::ProtocolError;
+use super::traits::{ProtocolReader, ProtocolWriter, Thrift};
+use super::wire::WireType;
+use crate::bytestr::ByteStr;
 
 /// Most elements reserved up front from a declared size. The size was already checked
 /// against the bytes that remain, but a small encoded element can decode to a large value,

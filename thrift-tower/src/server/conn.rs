@@ -19,9 +19,10 @@ use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Config;
 use crate::codegen::{CatchUnwind, exception_reply, panic_message};
-use crate::error::{ApplicationException, ApplicationExceptionKind, BoxError, Error};
-use crate::message::{MessageHeader, MessageType, Request, Response};
-use crate::protocol::{Limits, Protocol};
+use crate::error::{BoxError, Error};
+use crate::exception::{ApplicationException, ApplicationExceptionKind};
+use crate::message::{Request, Response};
+use crate::protocol::{Limits, MessageHeader, MessageType, Protocol};
 use crate::transport::{Envelope, KEEP_BUFFER, MessageCodec};
 
 /// The address of the peer that sent a request, in the request's extensions (for TCP

@@ -3,10 +3,10 @@
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::error::{Error, ProtocolError, ProtocolErrorKind};
-use crate::message::MessageHeader;
+use crate::error::Error;
 use crate::protocol::envelope::{MessageLen, MessageScanner, detect, read_message, write_message};
 use crate::protocol::{Limits, Protocol};
+use crate::protocol::{MessageHeader, ProtocolError, ProtocolErrorKind};
 
 /// The most buffer room reserved ahead of bytes that have not come yet.
 const RESERVE_AHEAD: usize = 64 * 1024;
@@ -247,7 +247,7 @@ impl Encoder<Envelope> for MessageCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::MessageType;
+    use crate::protocol::MessageType;
 
     fn envelope(protocol: Protocol) -> Envelope {
         Envelope {

@@ -4,9 +4,9 @@
 use bytes::BufMut;
 
 use super::Found;
-use crate::error::ProtocolError;
-use crate::protocol::Limits;
+use crate::protocol::error::ProtocolError;
 use crate::protocol::input::check_string_limit;
+use crate::protocol::limits::Limits;
 
 /// The standard base64 alphabet (RFC 4648 §4), the one every Apache library uses.
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -106,7 +106,7 @@ pub(super) fn decode_base64(
 #[cfg(test)]
 mod tests {
     use super::super::tests::{V, assert_bytes, reader, show};
-    use crate::error::ProtocolErrorKind;
+    use crate::protocol::ProtocolErrorKind;
     use crate::protocol::ProtocolReader;
 
     #[test]

@@ -39,15 +39,16 @@ use bytes::{BufMut, Bytes};
 
 use self::base64::{decode_base64, put_base64};
 use self::number::{NumBuf, is_double_char, is_numeric, narrow, parse_double, parse_integer};
-use super::input::{
+use crate::bytestr::ByteStr;
+use crate::protocol::error::{ProtocolError, ProtocolErrorKind};
+use crate::protocol::header::{MessageHeader, MessageType};
+use crate::protocol::input::Input;
+use crate::protocol::input::{
     Cursor, Depth, check_container_len, check_message_size, check_string_limit, wire_len,
 };
-use super::{
-    FieldHeader, Input, Limits, ListHeader, MapHeader, ProtocolReader, ProtocolWriter, WireType,
-};
-use crate::ByteStr;
-use crate::error::{ProtocolError, ProtocolErrorKind};
-use crate::message::{MessageHeader, MessageType};
+use crate::protocol::limits::Limits;
+use crate::protocol::traits::{ProtocolReader, ProtocolWriter};
+use crate::protocol::wire::{FieldHeader, ListHeader, MapHeader, WireType};
 
 /// The protocol version, the first element of every message (`VERSION` in Apache's sources).
 const VERSION: i64 = 1;

@@ -3,7 +3,7 @@
 //! recognise and parse the number tokens a reader meets.
 
 use super::Excerpt;
-use crate::error::ProtocolError;
+use crate::protocol::error::ProtocolError;
 
 /// Bytes a JSON number may contain; what is not one of them ends the number.
 #[inline]
@@ -204,7 +204,7 @@ impl std::fmt::Write for NumBuf {
 mod tests {
     use super::super::JsonWriter;
     use super::super::tests::{V, assert_bytes, assert_err, json, read, reader, show};
-    use crate::error::ProtocolErrorKind;
+    use crate::protocol::ProtocolErrorKind;
     use crate::protocol::{ProtocolReader, ProtocolWriter, WireType};
 
     #[test]
