@@ -3,7 +3,7 @@
 
 use bytes::BufMut;
 
-use super::Found;
+use super::excerpt::Found;
 use crate::protocol::error::ProtocolError;
 use crate::protocol::input::check_string_limit;
 use crate::protocol::limits::Limits;
@@ -105,9 +105,9 @@ pub(super) fn decode_base64(
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{V, assert_bytes, reader, show};
-    use crate::protocol::ProtocolErrorKind;
-    use crate::protocol::ProtocolReader;
+    use crate::protocol::error::ProtocolErrorKind;
+    use crate::protocol::json::test_support::{V, assert_bytes, reader, show};
+    use crate::protocol::traits::ProtocolReader;
 
     #[test]
     fn binary_is_padded_base64() {

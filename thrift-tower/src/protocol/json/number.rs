@@ -2,7 +2,7 @@
 //! double as C's `%.17g`, the bytes of Python's `TJSONProtocol`), and the helpers that
 //! recognise and parse the number tokens a reader meets.
 
-use super::Excerpt;
+use super::excerpt::Excerpt;
 use crate::protocol::error::ProtocolError;
 
 /// Bytes a JSON number may contain; what is not one of them ends the number.
@@ -202,10 +202,13 @@ impl std::fmt::Write for NumBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::super::JsonWriter;
-    use super::super::tests::{V, assert_bytes, assert_err, json, read, reader, show};
-    use crate::protocol::ProtocolErrorKind;
-    use crate::protocol::{ProtocolReader, ProtocolWriter, WireType};
+    use crate::protocol::error::ProtocolErrorKind;
+    use crate::protocol::json::test_support::{
+        V, assert_bytes, assert_err, json, read, reader, show,
+    };
+    use crate::protocol::json::writer::JsonWriter;
+    use crate::protocol::traits::{ProtocolReader, ProtocolWriter};
+    use crate::protocol::wire::WireType;
 
     #[test]
     fn doubles_as_python_formats_them() {
