@@ -15,8 +15,8 @@ use tower_service::Service;
 
 use super::Endpoint;
 use super::connection::{self, Call, Reply};
-use super::load::{ChannelLoad, Health};
 use super::endpoint::Io;
+use super::load::{ChannelLoad, Health};
 use crate::bytestr::ByteStr;
 use crate::error::Error;
 use crate::message::{Request, Response};

@@ -21,8 +21,8 @@ use tokio_util::codec::{Decoder, Encoder};
 use tokio_util::io::poll_read_buf;
 
 use super::Endpoint;
-use super::load::Health;
 use super::endpoint::Io;
+use super::load::Health;
 use crate::error::Error;
 use crate::message::Response;
 use crate::protocol::{Limits, MessageHeader, MessageType, ProtocolError};
