@@ -12,6 +12,9 @@ use crate::Diagnostic;
 use crate::ast::{self, BaseType, ConstValue, Requiredness, Span, StructKind, TypeKind};
 use crate::model::*;
 
+#[cfg(test)]
+mod tests;
+
 /// A loaded file: its text (for error messages) and syntax tree.
 #[derive(Debug)]
 struct Source {

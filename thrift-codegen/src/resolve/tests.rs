@@ -1,17 +1,17 @@
 //! The resolver's diagnostics as the user sees them (message, `file:line:col`, the line, the
 //! caret), and the rules it applies to valid IDL: implicit field ids and enum values, typedef
-//! chains, forward references, where includes are found. Like `errors.rs` for the parser,
-//! a change to one of these messages should be a decision, made here.
+//! chains, forward references, where includes are found. Like `tests/errors.rs` for the
+//! parser, a change to one of these messages should be a decision, made here.
 //!
-//! Single files go through `resolve::load_str`; includes need files, written to a folder of
+//! Single files go through [`load_str`]; includes need files, written to a folder of
 //! their own under the system's temporary folder and removed at the end.
 
 use std::path::{Path, PathBuf};
 use std::{fs, process};
 
-use thrift_codegen::ast::BaseType;
-use thrift_codegen::model::{Def, FieldDef, Program, Ty, Value};
-use thrift_codegen::resolve::{load, load_str};
+use super::{load, load_str};
+use crate::ast::BaseType;
+use crate::model::{Def, FieldDef, Program, Ty, Value};
 
 /// Resolves `source` as `bad.thrift` and compares the rendered diagnostic with `expected`
 /// (a leading line break is ignored, so the expectation can start on its own line).
