@@ -43,6 +43,8 @@ use nom::Parser;
 use crate::Diagnostic;
 use crate::ast::Document;
 
+#[cfg(test)]
+mod corpus_tests;
 mod definitions;
 mod input;
 mod lexer;
