@@ -31,7 +31,7 @@ struct Source {
 
 /// Loads `roots` and everything they include, and resolves the whole program. Returns the
 /// program and the indexes of the root files in it.
-pub fn load(
+pub(crate) fn load(
     roots: &[PathBuf],
     include_dirs: &[PathBuf],
 ) -> Result<(Program, Vec<usize>), Diagnostic> {
@@ -49,9 +49,10 @@ pub fn load(
     Ok((program, root_ids))
 }
 
-/// Parses and resolves IDL held in memory (no includes): for tests and tools.
-pub fn load_str(path: &Path, text: &str) -> Result<Program, Diagnostic> {
-    let doc = crate::parse(path, text)?;
+/// Parses and resolves IDL held in memory (no includes), for tests.
+#[cfg(test)]
+pub(crate) fn load_str(path: &Path, text: &str) -> Result<Program, Diagnostic> {
+    let doc = crate::parser::parse(path, text)?;
     let mut source = Source::new(path.to_path_buf(), text.to_string(), doc);
     if let Some(ast::Header::Include { span, path: inc }) = source
         .doc
@@ -157,7 +158,7 @@ impl Loader<'_> {
         }
         let text = std::fs::read_to_string(path)
             .map_err(|e| Diagnostic::file(path, format!("cannot read the file: {e}")))?;
-        let doc = crate::parse(path, &text)?;
+        let doc = crate::parser::parse(path, &text)?;
         let mut source = Source::new(path.to_path_buf(), text, doc);
         source.index_names()?;
 
