@@ -1,6 +1,7 @@
 //! Pass 1, shapes: each definition as the model has it, with its types resolved, implicit
 //! field ids and enum values assigned, and what is wrong within one definition rejected
-//! (duplicate ids and names, a `oneway` function that returns or throws). Constants and
+//! (duplicate ids and names, a `oneway` function that returns or throws, an `idempotent`
+//! annotation that is neither true nor false). Constants and
 //! default values are left as placeholders for [pass 2](super::finish), which needs every
 //! definition's shape to check them.
 
@@ -220,9 +221,11 @@ impl Resolver {
                             ),
                         ));
                     }
+                    let idempotent = self.idempotent(file, &owner, &f.annotations)?;
                     functions.push(FunctionDef {
                         name: f.name.name.clone(),
                         oneway: f.oneway,
+                        idempotent,
                         returns,
                         args: self.fields(file, &f.args, &owner)?,
                         throws: self.fields(file, &f.throws, &owner)?,
@@ -237,5 +240,32 @@ impl Resolver {
                 })
             }
         })
+    }
+
+    /// Whether function `owner`'s `annotations` declare it idempotent: `idempotent` with the
+    /// value `"true"` or `"1"` (also what `(idempotent)` alone means), or `"false"` or `"0"`.
+    /// The first `idempotent` annotation counts. Apache's compiler accepts any annotation, so
+    /// IDL that says this still compiles there.
+    fn idempotent(
+        &self,
+        file: usize,
+        owner: &str,
+        annotations: &ast::Annotations,
+    ) -> Result<bool, Diagnostic> {
+        let Some(annotation) = annotations.0.iter().find(|a| a.key == "idempotent") else {
+            return Ok(false);
+        };
+        match annotation.value.as_str() {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            other => Err(self.err(
+                file,
+                annotation.span,
+                format!(
+                    "expected `\"true\"` or `\"false\"` (or `\"1\"` or `\"0\"`) for \
+                     `idempotent` of function `{owner}`, found `\"{other}\"`"
+                ),
+            )),
+        }
     }
 }

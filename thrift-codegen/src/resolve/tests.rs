@@ -758,6 +758,19 @@ error: oneway function `Log.write` cannot throw: the caller gets no reply
     );
 }
 
+#[test]
+fn idempotent_with_another_value() {
+    check(
+        "service Store {\n  string get(1: string key) (cpp.name = \"Get\", idempotent = \"yes\")\n}\n",
+        r#"
+error: expected `"true"` or `"false"` (or `"1"` or `"0"`) for `idempotent` of function `Store.get`, found `"yes"`
+ --> bad.thrift:2:48
+  |
+2 |   string get(1: string key) (cpp.name = "Get", idempotent = "yes")
+  |                                                ^^^^^^^^^^^^^^^^^^"#,
+    );
+}
+
 // Fields and enum values out of range, unions.
 
 #[test]
@@ -908,6 +921,44 @@ fn forward_references() {
     };
     let parent = child.extends.expect("Child extends Parent");
     assert_eq!(program.def(parent).name(), "Parent");
+}
+
+/// `"true"` and `"1"` (which a bare `(idempotent)` means) say yes, `"false"` and `"0"` no;
+/// no annotation is no.
+#[test]
+fn idempotent_functions() {
+    let program = resolve(
+        r#"service Store {
+  string get(1: string key) (idempotent = "true")
+  string head(1: string key) (idempotent)
+  string peek(1: string key) (cpp.name = "Peek", idempotent = '1')
+  void put(1: string key) (idempotent = "false")
+  void append(1: string key) (idempotent = "0")
+  void remove(1: string key)
+  void touch(1: string key) (deprecated)
+}
+"#,
+    );
+    let Def::Service(store) = def(&program, "Store") else {
+        panic!()
+    };
+    let idempotent: Vec<(&str, bool)> = store
+        .functions
+        .iter()
+        .map(|f| (f.name.as_str(), f.idempotent))
+        .collect();
+    assert_eq!(
+        idempotent,
+        [
+            ("get", true),
+            ("head", true),
+            ("peek", true),
+            ("put", false),
+            ("append", false),
+            ("remove", false),
+            ("touch", false)
+        ]
+    );
 }
 
 #[test]
