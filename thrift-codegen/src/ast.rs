@@ -3,7 +3,7 @@
 
 /// A byte range in one source file. [`crate::Diagnostic`] turns it into `file:line:col`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Span {
+pub(crate) struct Span {
     /// Offset of the first byte.
     pub start: usize,
     /// Offset one past the last byte.
@@ -12,7 +12,7 @@ pub struct Span {
 
 impl Span {
     /// A span from `start` to `end`.
-    pub const fn new(start: usize, end: usize) -> Self {
+    pub(crate) const fn new(start: usize, end: usize) -> Self {
         Span { start, end }
     }
 }
@@ -20,7 +20,7 @@ impl Span {
 /// A name and where it was written. Dotted names (`shared.SharedStruct`, `Enum.VALUE`)
 /// are kept whole; the resolver splits them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Ident {
+pub(crate) struct Ident {
     /// The name as written.
     pub name: String,
     /// Where.
@@ -30,21 +30,11 @@ pub struct Ident {
 /// `( key = "value", flag )` after a type, field, definition, function or namespace.
 /// An annotation without `= value` has the value `"1"`, as in Apache's compiler.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Annotations(pub Vec<Annotation>);
-
-impl Annotations {
-    /// The value of the first annotation named `key`.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|a| a.key == key)
-            .map(|a| a.value.as_str())
-    }
-}
+pub(crate) struct Annotations(pub Vec<Annotation>);
 
 /// One `key = "value"` annotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Annotation {
+pub(crate) struct Annotation {
     /// The key (may be dotted, e.g. `cpp.type`).
     pub key: String,
     /// The value.
@@ -55,7 +45,7 @@ pub struct Annotation {
 
 /// One parsed `.thrift` file.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Document {
+pub(crate) struct Document {
     /// `include`, `cpp_include` and `namespace` lines, in order.
     pub headers: Vec<Header>,
     /// Everything else, in order.
@@ -64,7 +54,7 @@ pub struct Document {
 
 /// A header line.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Header {
+pub(crate) enum Header {
     /// `include "path.thrift"`
     Include {
         /// The path as written.
@@ -94,7 +84,7 @@ pub enum Header {
 
 /// A top-level definition.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Definition {
+pub(crate) enum Definition {
     /// `const`
     Const(Const),
     /// `typedef`
@@ -111,11 +101,11 @@ pub enum Definition {
 
 /// A doc comment: the text of the `/** ... */` just before a definition, field, enum value
 /// or function, with the comment markers and the leading `*` of each line removed.
-pub type Doc = Option<String>;
+pub(crate) type Doc = Option<String>;
 
 /// `const <type> <name> = <value>`
 #[derive(Debug, Clone, PartialEq)]
-pub struct Const {
+pub(crate) struct Const {
     /// The declared type.
     pub ty: Type,
     /// The name.
@@ -130,7 +120,7 @@ pub struct Const {
 
 /// A constant value as written.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ConstValue {
+pub(crate) enum ConstValue {
     /// An integer (decimal, or hex `0x..`), with its sign. `true` and `false` are read as
     /// 1 and 0, as Apache's lexer reads them.
     Int(i64, Span),
@@ -148,7 +138,7 @@ pub enum ConstValue {
 
 impl ConstValue {
     /// Where the value was written.
-    pub fn span(&self) -> Span {
+    pub(crate) fn span(&self) -> Span {
         match self {
             ConstValue::Int(_, s)
             | ConstValue::Double(_, s)
@@ -162,7 +152,7 @@ impl ConstValue {
 
 /// `typedef <type> <name>`
 #[derive(Debug, Clone, PartialEq)]
-pub struct Typedef {
+pub(crate) struct Typedef {
     /// The aliased type.
     pub ty: Type,
     /// The new name.
@@ -175,7 +165,7 @@ pub struct Typedef {
 
 /// `enum <name> { A, B = 5, ... }`
 #[derive(Debug, Clone, PartialEq)]
-pub struct Enum {
+pub(crate) struct Enum {
     /// The name.
     pub name: Ident,
     /// The values, in order.
@@ -188,7 +178,7 @@ pub struct Enum {
 
 /// One enum value; `value` is `None` when implicit (the previous value plus one, or 0).
 #[derive(Debug, Clone, PartialEq)]
-pub struct EnumValue {
+pub(crate) struct EnumValue {
     /// The name.
     pub name: Ident,
     /// The explicit value, if written.
@@ -201,7 +191,7 @@ pub struct EnumValue {
 
 /// `senum <name> { "a", "b" }`
 #[derive(Debug, Clone, PartialEq)]
-pub struct Senum {
+pub(crate) struct Senum {
     /// The name.
     pub name: Ident,
     /// The strings.
@@ -214,7 +204,7 @@ pub struct Senum {
 
 /// Which of the three struct-like definitions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StructKind {
+pub(crate) enum StructKind {
     /// `struct`
     Struct,
     /// `union`
@@ -225,7 +215,7 @@ pub enum StructKind {
 
 /// A `struct`, `union` or `exception`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Struct {
+pub(crate) struct Struct {
     /// Which one.
     pub kind: StructKind,
     /// The name.
@@ -240,7 +230,7 @@ pub struct Struct {
 
 /// A field's requiredness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Requiredness {
+pub(crate) enum Requiredness {
     /// Neither keyword ("default" or "opt-in, req-out" in Apache's terms).
     #[default]
     Default,
@@ -252,7 +242,7 @@ pub enum Requiredness {
 
 /// A field of a struct, or an argument or declared exception of a function.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Field {
+pub(crate) struct Field {
     /// The explicit id (`1:`), if written; the resolver assigns implicit ones.
     pub id: Option<i64>,
     /// Requiredness.
@@ -275,7 +265,7 @@ pub struct Field {
 
 /// A base type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BaseType {
+pub(crate) enum BaseType {
     /// `bool`
     Bool,
     /// `i8` or the legacy `byte`
@@ -298,7 +288,7 @@ pub enum BaseType {
 
 /// A type as written.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Type {
+pub(crate) struct Type {
     /// What kind of type.
     pub kind: TypeKind,
     /// Annotations on the type, e.g. `i32 (cpp.type = "long")`. The legacy
@@ -311,7 +301,7 @@ pub struct Type {
 
 /// The shape of a [`Type`].
 #[derive(Debug, Clone, PartialEq)]
-pub enum TypeKind {
+pub(crate) enum TypeKind {
     /// A base type.
     Base(BaseType),
     /// A named type: typedef, enum, struct, union or exception, maybe `include.Name`.
@@ -327,7 +317,7 @@ pub enum TypeKind {
 
 /// `service <name> [extends <name>] { functions }`
 #[derive(Debug, Clone, PartialEq)]
-pub struct Service {
+pub(crate) struct Service {
     /// The name.
     pub name: Ident,
     /// The parent service, maybe `include.Name`.
@@ -342,7 +332,7 @@ pub struct Service {
 
 /// A function of a service.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Function {
+pub(crate) struct Function {
     /// `oneway` was written.
     pub oneway: bool,
     /// The return type; `None` for `void`.

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::Diagnostic;
-use crate::emit::{self, EmitError, GeneratedFile};
+use crate::emit::{self, GeneratedFile};
 
 /// Starts configuring code generation.
 ///
@@ -59,7 +59,8 @@ impl Builder {
         self
     }
 
-    /// Generates the code of `files` and of everything they include, without writing it.
+    /// Generates the code of `files` and of everything they include, without writing it: one
+    /// [`GeneratedFile`] per IDL file, included files before the files that include them.
     pub fn generate(
         &self,
         files: &[impl AsRef<Path>],
@@ -84,13 +85,11 @@ impl Builder {
             if let Some(&first) = modules.get(&module) {
                 return Err(Error::Emit {
                     file: program.files[file].path.clone(),
-                    error: emit::EmitError {
-                        message: format!(
-                            "this file and {} would both be the Rust module `{module}`; give \
-                             one of them a `namespace rs <name>` to tell them apart",
-                            program.files[first].path.display()
-                        ),
-                    },
+                    message: format!(
+                        "this file and {} would both be the Rust module `{module}`; give one \
+                         of them a `namespace rs <name>` to tell them apart",
+                        program.files[first].path.display()
+                    ),
                 });
             }
             modules.insert(module, file);
@@ -99,7 +98,7 @@ impl Builder {
         for file in 0..program.files.len() {
             let mut generated = emit::emit_file(&program, file).map_err(|e| Error::Emit {
                 file: program.files[file].path.clone(),
-                error: e,
+                message: e.message,
             })?;
             if self.wrap_modules {
                 generated.code = wrap(&generated.module, &generated.code);
@@ -172,8 +171,8 @@ pub enum Error {
     Emit {
         /// The IDL file.
         file: PathBuf,
-        /// What.
-        error: EmitError,
+        /// What cannot be generated, and why.
+        message: String,
     },
     /// Writing the output failed.
     Io(std::io::Error),
@@ -183,7 +182,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Idl(d) => fmt::Display::fmt(d, f),
-            Error::Emit { file, error } => write!(f, "error: {error}\n  --> {}", file.display()),
+            Error::Emit { file, message } => {
+                write!(f, "error: {message}\n  --> {}", file.display())
+            }
             Error::Io(e) => write!(f, "error: {e}"),
         }
     }
@@ -193,7 +194,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Idl(d) => Some(d),
-            Error::Emit { error, .. } => Some(error),
+            Error::Emit { .. } => None,
             Error::Io(e) => Some(e),
         }
     }

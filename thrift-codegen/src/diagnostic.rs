@@ -23,7 +23,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `span` of `source`, the text of the file at `path`.
-    pub fn at(path: &Path, source: &str, span: Span, message: impl Into<String>) -> Self {
+    pub(crate) fn at(path: &Path, source: &str, span: Span, message: impl Into<String>) -> Self {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = source[start..]
@@ -47,7 +47,7 @@ impl Diagnostic {
     }
 
     /// An error about a whole file (it cannot be read, an include cycle...).
-    pub fn file(path: &Path, message: impl Into<String>) -> Self {
+    pub(crate) fn file(path: &Path, message: impl Into<String>) -> Self {
         Diagnostic {
             path: path.to_path_buf(),
             line: 0,

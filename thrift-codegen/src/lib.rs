@@ -49,19 +49,24 @@
 //!
 //! # Layout
 //!
-//! [`parse`] turns one file into an [`ast::Document`]; [`resolve`] loads includes and binds
-//! every name into a [`model::Program`]; [`emit`] writes Rust for it; [`Builder`] ties
-//! them together for build scripts and the command line.
+//! The public API is what a build script needs: [`configure`] and its [`Builder`],
+//! [`compile`], the [`GeneratedFile`]s of [`Builder::generate`], and the [`Error`] with its
+//! [`Diagnostic`]. The `thrift-codegen` binary uses nothing else.
+//!
+//! Inside, private modules, one step each: `parser` turns one file's text into its syntax
+//! tree (`ast`); `resolve` loads the includes and binds every name, giving the `model` of
+//! the whole program; `emit` writes Rust for each of its files, with Rust names from
+//! `naming`; `build` ties the steps together behind the public API.
 
-pub mod ast;
+mod ast;
 mod build;
 mod diagnostic;
-pub mod emit;
-pub mod model;
-pub mod naming;
-pub mod parser;
-pub mod resolve;
+mod emit;
+mod model;
+mod naming;
+mod parser;
+mod resolve;
 
 pub use crate::build::{Builder, Error, compile, configure};
 pub use crate::diagnostic::Diagnostic;
-pub use crate::parser::parse;
+pub use crate::emit::GeneratedFile;

@@ -4,19 +4,19 @@
 
 use std::path::PathBuf;
 
-pub use crate::ast::Requiredness;
+pub(crate) use crate::ast::Requiredness;
 use crate::ast::{Annotations, BaseType, Doc, StructKind};
 
 /// Every file reachable from the files asked for, in load order (includes first).
 #[derive(Debug, Clone, Default)]
-pub struct Program {
+pub(crate) struct Program {
     /// The files; [`DefRef::file`] indexes this.
     pub files: Vec<File>,
 }
 
 /// One IDL file.
 #[derive(Debug, Clone)]
-pub struct File {
+pub(crate) struct File {
     /// Where it was read from.
     pub path: PathBuf,
     /// The file's name without `.thrift`: how other files refer to it (`shared.Foo`).
@@ -24,6 +24,10 @@ pub struct File {
     /// The `namespace rs` path, if given (e.g. `tutorial::shared`).
     pub rs_namespace: Option<String>,
     /// The files this one includes.
+    #[allow(
+        dead_code,
+        reason = "the emitter finds included items by their DefRef; tests read it"
+    )]
     pub includes: Vec<usize>,
     /// The definitions, in order.
     pub defs: Vec<Def>,
@@ -31,7 +35,7 @@ pub struct File {
 
 /// A definition: which file, which position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DefRef {
+pub(crate) struct DefRef {
     /// Index into [`Program::files`].
     pub file: usize,
     /// Index into [`File::defs`].
@@ -40,7 +44,7 @@ pub struct DefRef {
 
 /// A resolved definition.
 #[derive(Debug, Clone)]
-pub enum Def {
+pub(crate) enum Def {
     /// `const`
     Const(ConstDef),
     /// `typedef`
@@ -55,7 +59,7 @@ pub enum Def {
 
 impl Def {
     /// The IDL name.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Def::Const(d) => &d.name,
             Def::Typedef(d) => &d.name,
@@ -68,7 +72,7 @@ impl Def {
 
 /// A constant.
 #[derive(Debug, Clone)]
-pub struct ConstDef {
+pub(crate) struct ConstDef {
     /// IDL name.
     pub name: String,
     /// Declared type.
@@ -81,7 +85,7 @@ pub struct ConstDef {
 
 /// A typedef.
 #[derive(Debug, Clone)]
-pub struct TypedefDef {
+pub(crate) struct TypedefDef {
     /// IDL name.
     pub name: String,
     /// The aliased type (may itself name a typedef).
@@ -92,7 +96,7 @@ pub struct TypedefDef {
 
 /// An enum.
 #[derive(Debug, Clone)]
-pub struct EnumDef {
+pub(crate) struct EnumDef {
     /// IDL name.
     pub name: String,
     /// Values in order, implicit ones assigned.
@@ -103,7 +107,7 @@ pub struct EnumDef {
 
 /// One enum value.
 #[derive(Debug, Clone)]
-pub struct EnumValueDef {
+pub(crate) struct EnumValueDef {
     /// IDL name.
     pub name: String,
     /// The value.
@@ -114,7 +118,7 @@ pub struct EnumValueDef {
 
 /// A struct, union or exception.
 #[derive(Debug, Clone)]
-pub struct StructDef {
+pub(crate) struct StructDef {
     /// Which.
     pub kind: StructKind,
     /// IDL name.
@@ -124,12 +128,16 @@ pub struct StructDef {
     /// Doc comment.
     pub doc: Doc,
     /// Annotations.
+    #[allow(
+        dead_code,
+        reason = "kept for the emitter, which reads none of them yet"
+    )]
     pub annotations: Annotations,
 }
 
 /// A field, argument or declared exception.
 #[derive(Debug, Clone)]
-pub struct FieldDef {
+pub(crate) struct FieldDef {
     /// The id, explicit or assigned (negative) as Apache's compiler does.
     pub id: i16,
     /// IDL name (the wire name where a protocol uses names).
@@ -146,7 +154,7 @@ pub struct FieldDef {
 
 /// A service.
 #[derive(Debug, Clone)]
-pub struct ServiceDef {
+pub(crate) struct ServiceDef {
     /// IDL name.
     pub name: String,
     /// The parent service.
@@ -159,11 +167,18 @@ pub struct ServiceDef {
 
 /// A function.
 #[derive(Debug, Clone)]
-pub struct FunctionDef {
+pub(crate) struct FunctionDef {
     /// IDL name (the wire's method name).
     pub name: String,
     /// `oneway`
     pub oneway: bool,
+    /// Annotated `(idempotent = "true")` or `(idempotent)`: a second call has the effect of
+    /// one, so a client may send it again when it cannot know whether the first one ran.
+    #[allow(
+        dead_code,
+        reason = "the emitter does not use it yet; generated clients will"
+    )]
+    pub idempotent: bool,
     /// Return type; `None` for `void`.
     pub returns: Option<Ty>,
     /// Arguments.
@@ -176,7 +191,7 @@ pub struct FunctionDef {
 
 /// A resolved type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Ty {
+pub(crate) enum Ty {
     /// A base type.
     Base(BaseType),
     /// `list<T>`
@@ -191,7 +206,7 @@ pub enum Ty {
 
 /// A constant value, checked against its type.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     /// `bool`
     Bool(bool),
     /// Any integer type.
@@ -212,12 +227,12 @@ pub enum Value {
 
 impl Program {
     /// The definition `r` points at.
-    pub fn def(&self, r: DefRef) -> &Def {
+    pub(crate) fn def(&self, r: DefRef) -> &Def {
         &self.files[r.file].defs[r.index]
     }
 
     /// `ty` with typedefs replaced by what they name, at the top level only.
-    pub fn resolve<'a>(&'a self, mut ty: &'a Ty) -> &'a Ty {
+    pub(crate) fn resolve<'a>(&'a self, mut ty: &'a Ty) -> &'a Ty {
         // Typedef cycles are rejected while resolving, so this ends.
         while let Ty::Named(r) = ty {
             match self.def(*r) {

@@ -57,7 +57,7 @@ fn escape(name: String) -> String {
 }
 
 /// `snake_case`, escaped: fields, arguments, functions, modules.
-pub fn snake(name: &str) -> String {
+pub(crate) fn snake(name: &str) -> String {
     let joined = words(name).join("_");
     escape(if joined.is_empty() {
         "_".into()
@@ -67,7 +67,7 @@ pub fn snake(name: &str) -> String {
 }
 
 /// `CamelCase`, escaped: types and enum variants.
-pub fn camel(name: &str) -> String {
+pub(crate) fn camel(name: &str) -> String {
     let joined: String = words(name)
         .iter()
         .map(|w| {
@@ -86,7 +86,7 @@ pub fn camel(name: &str) -> String {
 }
 
 /// `SCREAMING_SNAKE_CASE`: constants and enum values.
-pub fn screaming(name: &str) -> String {
+pub(crate) fn screaming(name: &str) -> String {
     let joined = words(name).join("_").to_uppercase();
     escape(if joined.is_empty() {
         "_".into()

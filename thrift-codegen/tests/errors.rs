@@ -1,16 +1,44 @@
 //! The parser's diagnostics as the user sees them: for each broken snippet, the whole
-//! rendered error (message, `file:line:col`, the line, the caret). These messages are the
-//! parser's user interface; a change to one should be a decision, made here.
+//! rendered error (message, `file:line:col`, the line, the caret), as `Builder::generate`
+//! returns it to a build script. These messages are the parser's user interface; a change
+//! to one should be a decision, made here.
+//!
+//! Each snippet is written as `bad.thrift` to a folder of its own under the system's
+//! temporary folder, removed at the end.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::{fs, process};
 
-/// Parses `source` as `bad.thrift` and compares the rendered diagnostic with `expected`
-/// (a leading line break is ignored, so the expectation can start on its own line).
+/// Generates code for `source` as `bad.thrift` and compares the rendered error with
+/// `expected` (a leading line break is ignored, so the expectation can start on its own
+/// line), where `bad.thrift` stands for the path of the file written.
 fn check(source: &str, expected: &str) {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     let expected = expected.strip_prefix('\n').unwrap_or(expected);
-    match thrift_codegen::parse(Path::new("bad.thrift"), source) {
-        Ok(document) => panic!("parsed without error: {document:#?}"),
-        Err(diagnostic) => assert_eq!(diagnostic.to_string(), expected),
+    let dir = std::env::temp_dir().join(format!(
+        "thrift-codegen-errors-{}-{}",
+        process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.thrift");
+    fs::write(&path, source).unwrap();
+    let result = thrift_codegen::configure()
+        .cargo_directives(false)
+        .generate(&[&path], &[] as &[&Path]);
+    let _ = fs::remove_dir_all(&dir);
+    match result {
+        Ok(files) => panic!("generated without error: {files:#?}"),
+        Err(error) => {
+            assert!(
+                matches!(&error, thrift_codegen::Error::Idl(d) if d.path() == path),
+                "not a diagnostic in bad.thrift: {error:?}"
+            );
+            let expected =
+                expected.replacen("--> bad.thrift:", &format!("--> {}:", path.display()), 1);
+            assert_eq!(error.to_string(), expected);
+        }
     }
 }
 

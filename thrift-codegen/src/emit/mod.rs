@@ -20,7 +20,7 @@ use crate::naming::{self, Case};
 
 pub(crate) use self::doc::{doc_attrs, doc_or};
 
-/// One generated Rust file.
+/// One generated Rust file, as [`Builder::generate`](crate::Builder::generate) returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
     /// The module name (also the file name without `.rs`): the `namespace rs`, else the IDL
@@ -32,9 +32,9 @@ pub struct GeneratedFile {
 
 /// An error while generating code (the IDL was valid, but Rust cannot express it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmitError {
+pub(crate) struct EmitError {
     /// What went wrong.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl std::fmt::Display for EmitError {
@@ -46,7 +46,7 @@ impl std::fmt::Display for EmitError {
 impl std::error::Error for EmitError {}
 
 /// The module name of file `file`.
-pub fn module_name(program: &Program, file: usize) -> String {
+pub(crate) fn module_name(program: &Program, file: usize) -> String {
     let f = &program.files[file];
     match &f.rs_namespace {
         Some(ns) => naming::snake(ns.rsplit("::").next().unwrap_or(ns)),
@@ -55,7 +55,7 @@ pub fn module_name(program: &Program, file: usize) -> String {
 }
 
 /// Generates the module of file `file`.
-pub fn emit_file(program: &Program, file: usize) -> Result<GeneratedFile, EmitError> {
+pub(crate) fn emit_file(program: &Program, file: usize) -> Result<GeneratedFile, EmitError> {
     let cx = Context::new(program, file);
     let errors = &cx.errors[file];
     let mut items = Vec::new();

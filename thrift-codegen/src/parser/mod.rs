@@ -43,6 +43,8 @@ use nom::Parser;
 use crate::Diagnostic;
 use crate::ast::Document;
 
+#[cfg(test)]
+mod corpus_tests;
 mod definitions;
 mod input;
 mod lexer;
@@ -57,27 +59,10 @@ pub(crate) use input::edit_distance;
 /// Apache has no limit; this one keeps a hostile file from overflowing the stack (a level
 /// takes up to ~16 KiB of stack in a debug build, and test threads have 2 MiB) and is far
 /// beyond any real IDL, whose containers nest a handful of levels at most.
-pub const MAX_NESTING: usize = 32;
+pub(crate) const MAX_NESTING: usize = 32;
 
 /// Parses one IDL file. `path` is only used in the [`Diagnostic`].
-///
-/// ```
-/// use std::path::Path;
-///
-/// let source = "struct Point {\n  1: i32 x\n  2: i32 y\n}\n";
-/// let document = thrift_codegen::parse(Path::new("point.thrift"), source)?;
-/// assert_eq!(document.definitions.len(), 1);
-///
-/// let error = thrift_codegen::parse(Path::new("bad.thrift"), "struct Point {\n  1: i32\n}\n")
-///     .unwrap_err();
-/// assert_eq!(
-///     error.to_string(),
-///     "error: expected a field name, found `}`\n \
-///      --> bad.thrift:3:1\n  |\n3 | }\n  | ^"
-/// );
-/// # Ok::<(), thrift_codegen::Diagnostic>(())
-/// ```
-pub fn parse(path: &Path, source: &str) -> Result<Document, Diagnostic> {
+pub(crate) fn parse(path: &Path, source: &str) -> Result<Document, Diagnostic> {
     let tokens = lexer::tokenize(source);
     match definitions::document.parse(input::Tokens::new(&tokens, source)) {
         Ok((_, document)) => Ok(document),

@@ -135,6 +135,22 @@ fn const_value(value: &str) -> (String, ConstValue) {
     (source, value)
 }
 
+/// What `parse` gives for a good file and a bad one (this was the example in its docs when
+/// it was public).
+#[test]
+fn a_document_or_a_diagnostic() {
+    let source = "struct Point {\n  1: i32 x\n  2: i32 y\n}\n";
+    let document = parse(Path::new("point.thrift"), source).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(document.definitions.len(), 1);
+
+    let error = parse(Path::new("bad.thrift"), "struct Point {\n  1: i32\n}\n").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "error: expected a field name, found `}`\n \
+         --> bad.thrift:3:1\n  |\n3 | }\n  | ^"
+    );
+}
+
 #[test]
 fn empty_files() {
     assert_eq!(parse_ok(""), Document::default());

@@ -1,17 +1,17 @@
 //! The resolver's diagnostics as the user sees them (message, `file:line:col`, the line, the
 //! caret), and the rules it applies to valid IDL: implicit field ids and enum values, typedef
-//! chains, forward references, where includes are found. Like `errors.rs` for the parser,
-//! a change to one of these messages should be a decision, made here.
+//! chains, forward references, where includes are found. Like `tests/errors.rs` for the
+//! parser, a change to one of these messages should be a decision, made here.
 //!
-//! Single files go through `resolve::load_str`; includes need files, written to a folder of
+//! Single files go through [`load_str`]; includes need files, written to a folder of
 //! their own under the system's temporary folder and removed at the end.
 
 use std::path::{Path, PathBuf};
 use std::{fs, process};
 
-use thrift_codegen::ast::BaseType;
-use thrift_codegen::model::{Def, FieldDef, Program, Ty, Value};
-use thrift_codegen::resolve::{load, load_str};
+use super::{load, load_str};
+use crate::ast::BaseType;
+use crate::model::{Def, FieldDef, Program, Ty, Value};
 
 /// Resolves `source` as `bad.thrift` and compares the rendered diagnostic with `expected`
 /// (a leading line break is ignored, so the expectation can start on its own line).
@@ -758,6 +758,19 @@ error: oneway function `Log.write` cannot throw: the caller gets no reply
     );
 }
 
+#[test]
+fn idempotent_with_another_value() {
+    check(
+        "service Store {\n  string get(1: string key) (cpp.name = \"Get\", idempotent = \"yes\")\n}\n",
+        r#"
+error: expected `"true"` or `"false"` (or `"1"` or `"0"`) for `idempotent` of function `Store.get`, found `"yes"`
+ --> bad.thrift:2:48
+  |
+2 |   string get(1: string key) (cpp.name = "Get", idempotent = "yes")
+  |                                                ^^^^^^^^^^^^^^^^^^"#,
+    );
+}
+
 // Fields and enum values out of range, unions.
 
 #[test]
@@ -908,6 +921,44 @@ fn forward_references() {
     };
     let parent = child.extends.expect("Child extends Parent");
     assert_eq!(program.def(parent).name(), "Parent");
+}
+
+/// `"true"` and `"1"` (which a bare `(idempotent)` means) say yes, `"false"` and `"0"` no;
+/// no annotation is no.
+#[test]
+fn idempotent_functions() {
+    let program = resolve(
+        r#"service Store {
+  string get(1: string key) (idempotent = "true")
+  string head(1: string key) (idempotent)
+  string peek(1: string key) (cpp.name = "Peek", idempotent = '1')
+  void put(1: string key) (idempotent = "false")
+  void append(1: string key) (idempotent = "0")
+  void remove(1: string key)
+  void touch(1: string key) (deprecated)
+}
+"#,
+    );
+    let Def::Service(store) = def(&program, "Store") else {
+        panic!()
+    };
+    let idempotent: Vec<(&str, bool)> = store
+        .functions
+        .iter()
+        .map(|f| (f.name.as_str(), f.idempotent))
+        .collect();
+    assert_eq!(
+        idempotent,
+        [
+            ("get", true),
+            ("head", true),
+            ("peek", true),
+            ("put", false),
+            ("append", false),
+            ("remove", false),
+            ("touch", false)
+        ]
+    );
 }
 
 #[test]
