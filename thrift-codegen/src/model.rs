@@ -174,10 +174,6 @@ pub(crate) struct FunctionDef {
     pub oneway: bool,
     /// Annotated `(idempotent = "true")` or `(idempotent)`: a second call has the effect of
     /// one, so a client may send it again when it cannot know whether the first one ran.
-    #[allow(
-        dead_code,
-        reason = "the emitter does not use it yet; generated clients will"
-    )]
     pub idempotent: bool,
     /// Return type; `None` for `void`.
     pub returns: Option<Ty>,

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::exception::{ApplicationException, ApplicationExceptionKind};
+use crate::exception::ApplicationException;
 use crate::protocol::ProtocolError;
 
 /// The error of transports, servers and clients.
@@ -67,21 +67,6 @@ impl Error {
         }
     }
 
-    /// The `TApplicationException` a server sends for this error: the exception itself if
-    /// that is what it is, otherwise `INTERNAL_ERROR` (`PROTOCOL_ERROR` for a protocol
-    /// error) with this error's message.
-    pub fn to_application_exception(&self) -> ApplicationException {
-        match &*self.inner {
-            ErrorInner::Application(e) => e.clone(),
-            ErrorInner::Protocol(e) => {
-                ApplicationException::new(ApplicationExceptionKind::ProtocolError, e.to_string())
-            }
-            _ => {
-                ApplicationException::new(ApplicationExceptionKind::InternalError, self.to_string())
-            }
-        }
-    }
-
     /// A tower service or layer on the way failed (see [`Error::from_service`]).
     pub fn is_service(&self) -> bool {
         matches!(*self.inner, ErrorInner::Service(_))
@@ -135,6 +120,14 @@ impl Error {
     pub fn application_exception(&self) -> Option<&ApplicationException> {
         match &*self.inner {
             ErrorInner::Application(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The error of a tower service or layer, if that is what this is.
+    pub(crate) fn service_error(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &*self.inner {
+            ErrorInner::Service(e) => Some(&**e),
             _ => None,
         }
     }

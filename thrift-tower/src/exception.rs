@@ -8,8 +8,10 @@ use crate::protocol::{
 };
 
 /// The type of an [`ApplicationException`]: the type codes of Apache's
-/// `TApplicationException`.
+/// `TApplicationException`, and two that fbthrift adds for a server that sheds load or
+/// times a call out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApplicationExceptionKind {
     /// `UNKNOWN` (0)
     Unknown,
@@ -33,6 +35,13 @@ pub enum ApplicationExceptionKind {
     InvalidProtocol,
     /// `UNSUPPORTED_CLIENT_TYPE` (10)
     UnsupportedClientType,
+    /// `LOADSHEDDING` (11, fbthrift's code): the server was overloaded and did not run the
+    /// call, so it can be sent again. Apache's clients, which do not name this code, see an
+    /// application exception of type 11 with its message.
+    Loadshedding,
+    /// `TIMEOUT` (12, fbthrift's code): the call ran out of time in the server, which
+    /// stopped it; it may or may not have taken effect.
+    Timeout,
     /// A code this library does not know, kept as received.
     Other(i32),
 }
@@ -52,6 +61,8 @@ impl ApplicationExceptionKind {
             Self::InvalidTransform => 8,
             Self::InvalidProtocol => 9,
             Self::UnsupportedClientType => 10,
+            Self::Loadshedding => 11,
+            Self::Timeout => 12,
             Self::Other(code) => code,
         }
     }
@@ -70,6 +81,8 @@ impl ApplicationExceptionKind {
             8 => Self::InvalidTransform,
             9 => Self::InvalidProtocol,
             10 => Self::UnsupportedClientType,
+            11 => Self::Loadshedding,
+            12 => Self::Timeout,
             other => Self::Other(other),
         }
     }
@@ -119,6 +132,8 @@ impl fmt::Display for ApplicationException {
             ApplicationExceptionKind::InvalidTransform => "invalid transform",
             ApplicationExceptionKind::InvalidProtocol => "invalid protocol",
             ApplicationExceptionKind::UnsupportedClientType => "unsupported client type",
+            ApplicationExceptionKind::Loadshedding => "server overloaded",
+            ApplicationExceptionKind::Timeout => "timed out in the server",
             ApplicationExceptionKind::Other(_) => "application error",
         };
         if let ApplicationExceptionKind::Other(code) = self.kind {

@@ -61,12 +61,11 @@ mod types;
 
 pub use crate::bytestr::ByteStr;
 pub use crate::client::{Channel, Endpoint};
-pub use crate::codegen::NamedService;
 pub use crate::error::{BoxError, Error};
 pub use crate::exception::{ApplicationException, ApplicationExceptionKind};
 pub use crate::message::{Request, Response};
 pub use crate::protocol::{MessageHeader, MessageType, ProtocolError, ProtocolErrorKind};
-pub use crate::server::Server;
+pub use crate::server::{NamedService, Server};
 pub use crate::types::{OrderedF64, Uuid};
 
 /// The `bytes` crate, whose [`Bytes`](bytes::Bytes) holds `binary` values in generated code.

@@ -12,7 +12,7 @@ use bytes::BytesMut;
 use thrift_tower::protocol::{
     self, FieldHeader, Limits, Protocol, ProtocolReader, ProtocolWriter, Thrift, WireType,
 };
-use thrift_tower::transport::{Envelope, Framing, MessageCodec};
+use thrift_tower::transport::{Framing, MessageCodec};
 use thrift_tower::{
     Channel, Endpoint, Error, MessageHeader, MessageType, ProtocolError, Request, Response,
 };
@@ -93,7 +93,7 @@ enum Event {
 
 /// What the server writes.
 enum Out {
-    Reply(Envelope),
+    Reply(Response),
     Raw(&'static [u8]),
 }
 
@@ -160,11 +160,11 @@ async fn serve<S>(
     let (mut reader, mut writer) = tokio::io::split(stream);
     let (out, mut outbox) = mpsc::unbounded_channel::<Out>();
     let write = tokio::spawn(async move {
-        let mut codec = MessageCodec::new(framing, Some(protocol), Limits::default());
+        let mut codec = MessageCodec::<Request>::new(framing, Some(protocol), Limits::default());
         while let Some(message) = outbox.recv().await {
             let mut buf = BytesMut::new();
             match message {
-                Out::Reply(envelope) => codec.encode(envelope, &mut buf).unwrap(),
+                Out::Reply(response) => codec.encode(response, &mut buf).unwrap(),
                 Out::Raw(bytes) => buf.extend_from_slice(bytes),
             }
             if writer.write_all(&buf).await.is_err() {
@@ -172,25 +172,26 @@ async fn serve<S>(
             }
         }
     });
-    let reply = |call: &Envelope, seqid: i32| {
-        Out::Reply(Envelope {
-            header: MessageHeader::new(call.header.name.clone(), MessageType::Reply, seqid),
+    let reply = |call: &Request, seqid: i32| {
+        Out::Reply(Response::new(
+            MessageHeader::new(call.header().name.clone(), MessageType::Reply, seqid),
             protocol,
-            body: call.body.clone(),
-        })
+            call.body().clone(),
+        ))
     };
-    let mut codec = MessageCodec::new(framing, Some(protocol), Limits::default());
+    let mut codec = MessageCodec::<Request>::new(framing, Some(protocol), Limits::default());
     let mut buf = BytesMut::new();
-    let mut batch: Vec<Envelope> = Vec::new();
+    let mut batch: Vec<Request> = Vec::new();
     'connection: loop {
         while let Some(call) = codec
             .decode(&mut buf)
             .expect("the client sent a bad message")
         {
-            let payload: Payload = protocol::decode(protocol, call.body.clone(), Limits::default())
-                .expect("the client sent bad arguments");
-            let seqid = call.header.seqid;
-            match &*call.header.name {
+            let payload: Payload =
+                protocol::decode(protocol, call.body().clone(), Limits::default())
+                    .expect("the client sent bad arguments");
+            let seqid = call.header().seqid;
+            match &*call.header().name {
                 "echo" => out.send(reply(&call, seqid)).unwrap(),
                 "slow" => {
                     let out = out.clone();
@@ -203,10 +204,10 @@ async fn serve<S>(
                 "batch" => {
                     batch.push(call);
                     if batch.len() == payload.n as usize {
-                        let seqids = batch.iter().map(|c| c.header.seqid).collect();
+                        let seqids = batch.iter().map(|c| c.header().seqid).collect();
                         events.send(Event::Batch(seqids)).unwrap();
                         for call in batch.drain(..).rev() {
-                            out.send(reply(&call, call.header.seqid)).unwrap();
+                            out.send(reply(&call, call.header().seqid)).unwrap();
                         }
                     }
                 }
@@ -223,7 +224,7 @@ async fn serve<S>(
                     ))
                     .unwrap(),
                 "note" => {
-                    assert_eq!(call.header.message_type, MessageType::Oneway);
+                    assert_eq!(call.header().message_type, MessageType::Oneway);
                     events.send(Event::Note(payload)).unwrap();
                 }
                 other => panic!("no method {other}"),

@@ -34,12 +34,13 @@ async fn main() -> ExitCode {
     let server = Server::builder()
         .framing(framing)
         .protocol(options.protocol);
-    let router = server.add_service(ThriftTestServer::new(ThriftTestHandler));
-    let router = if options.multiplexed {
-        router.add_service(SecondServiceServer::new(ThriftTestHandler))
-    } else {
-        router
-    };
+    let router = server
+        .add_service(ThriftTestServer::new(ThriftTestHandler))
+        .add_optional_service(
+            options
+                .multiplexed
+                .then(|| SecondServiceServer::new(ThriftTestHandler)),
+        );
     let result = match &options.domain_socket {
         #[cfg(unix)]
         Some(path) => {

@@ -319,7 +319,8 @@ impl Context<'_> {
             for (f, (_, camel)) in s.functions.iter().zip(function_names(s)) {
                 let args = Self::args_struct(f);
                 let name = args_type(&camel);
-                items.push(self.struct_item(None, &args, name)?);
+                items.push(self.struct_item(None, &args, name.clone())?);
+                items.push(method_info(&s.name, f, &name));
                 if !f.oneway {
                     items.push(self.result_enum(f, &camel)?);
                 }
@@ -597,7 +598,7 @@ impl Context<'_> {
                 quote! {
                     match #call.await {
                         ::std::result::Result::Ok(()) => ::std::result::Result::Ok(()),
-                        ::std::result::Result::Err(#error::Other(e)) => ::std::result::Result::Err(e.to_application_exception()),
+                        ::std::result::Result::Err(#error::Other(e)) => ::std::result::Result::Err(::thrift_tower::codegen::handler_error(#method_wire, &e)),
                     }
                 }
             } else {
@@ -615,7 +616,7 @@ impl Context<'_> {
                     match #call.await {
                         #success
                         #(#declared)*
-                        ::std::result::Result::Err(#error::Other(e)) => ::std::result::Result::Err(e.to_application_exception()),
+                        ::std::result::Result::Err(#error::Other(e)) => ::std::result::Result::Err(::thrift_tower::codegen::handler_error(#method_wire, &e)),
                     }
                 }
             };
@@ -725,7 +726,6 @@ impl Context<'_> {
             let f = m.function;
             let fdoc = doc_or(&f.doc, format!("Calls `{}`.", f.name));
             let fname = ident(&fname);
-            let method_wire = &f.name;
             let module = self.messages_module(m.service);
             let args_ty = args_type(&m.camel);
             let params = self.arg_list(f)?;
@@ -740,7 +740,7 @@ impl Context<'_> {
             let error = self.error_path(m);
             let body = if f.oneway {
                 quote! {
-                    ::thrift_tower::codegen::call_oneway(inner, protocol, #method_wire, &args).await?;
+                    ::thrift_tower::codegen::call_oneway(inner, protocol, #module::#args_ty::METHOD, &args).await?;
                     ::std::result::Result::Ok(())
                 }
             } else {
@@ -755,7 +755,7 @@ impl Context<'_> {
                     quote!(#module::#result_ty::#v(e) => ::std::result::Result::Err(#error::#v(e)),)
                 });
                 quote! {
-                    let result: #module::#result_ty = ::thrift_tower::codegen::call(inner, protocol, #method_wire, &args).await?;
+                    let result: #module::#result_ty = ::thrift_tower::codegen::call(inner, protocol, #module::#args_ty::METHOD, &args).await?;
                     match result {
                         #success
                         #(#declared)*
@@ -818,6 +818,22 @@ impl Context<'_> {
                 #(#fns)*
             }
         })
+    }
+}
+
+/// `impl FooArgs { pub const METHOD: &MethodInfo = ... }`: what the IDL says of function
+/// `f` of service `service`, which the client puts on each of its requests.
+fn method_info(service: &str, f: &FunctionDef, args: &proc_macro2::Ident) -> TokenStream {
+    let name = &f.name;
+    let doc = format!(" What the IDL says of `{service}.{name}`, for layers and transports.");
+    let oneway = f.oneway.then(|| quote!(.with_oneway(true)));
+    let idempotent = f.idempotent.then(|| quote!(.with_idempotent(true)));
+    quote! {
+        impl #args {
+            #[doc = #doc]
+            pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo =
+                &::thrift_tower::codegen::MethodInfo::new(#service, #name) #oneway #idempotent;
+        }
     }
 }
 

@@ -342,6 +342,14 @@ pub mod store_messages {
         }
     }
 
+    impl GetArgs {
+        /// What the IDL says of `Store.get`, for layers and transports.
+        pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo = &::thrift_tower::codegen::MethodInfo::new(
+            "Store",
+            "get",
+        );
+    }
+
     /// The reply of `get`: its result or one of its declared exceptions.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[allow(clippy::large_enum_variant)]
@@ -474,6 +482,14 @@ pub mod store_messages {
         }
     }
 
+    impl PutArgs {
+        /// What the IDL says of `Store.put`, for layers and transports.
+        pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo = &::thrift_tower::codegen::MethodInfo::new(
+            "Store",
+            "put",
+        );
+    }
+
     /// The reply of `put`: its result or one of its declared exceptions.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[allow(clippy::large_enum_variant)]
@@ -561,6 +577,15 @@ pub mod store_messages {
         }
     }
 
+    impl ForgetArgs {
+        /// What the IDL says of `Store.forget`, for layers and transports.
+        pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo = &::thrift_tower::codegen::MethodInfo::new(
+                "Store",
+                "forget",
+            )
+            .with_oneway(true);
+    }
+
     /// The arguments of `ping`.
     #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
     pub struct PingArgs {}
@@ -592,6 +617,14 @@ pub mod store_messages {
             w.write_field_stop()?;
             w.write_struct_end()
         }
+    }
+
+    impl PingArgs {
+        /// What the IDL says of `Store.ping`, for layers and transports.
+        pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo = &::thrift_tower::codegen::MethodInfo::new(
+            "Store",
+            "ping",
+        );
     }
 
     /// The reply of `ping`: its result or one of its declared exceptions.
@@ -763,7 +796,9 @@ for StoreServer<H> {
                                     )
                                 }
                                 ::std::result::Result::Err(GetError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("get", &e),
+                                    )
                                 }
                             }
                         },
@@ -782,7 +817,9 @@ for StoreServer<H> {
                                     )
                                 }
                                 ::std::result::Result::Err(PutError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("put", &e),
+                                    )
                                 }
                             }
                         },
@@ -799,7 +836,9 @@ for StoreServer<H> {
                                     ::std::result::Result::Ok(())
                                 }
                                 ::std::result::Result::Err(ForgetError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("forget", &e),
+                                    )
                                 }
                             }
                         },
@@ -818,7 +857,9 @@ for StoreServer<H> {
                                     )
                                 }
                                 ::std::result::Result::Err(PingError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("ping", &e),
+                                    )
                                 }
                             }
                         },
@@ -896,7 +937,7 @@ where
             let result: store_messages::GetResult = ::thrift_tower::codegen::call(
                     inner,
                     protocol,
-                    "get",
+                    store_messages::GetArgs::METHOD,
                     &args,
                 )
                 .await?;
@@ -927,7 +968,7 @@ where
             let result: store_messages::PutResult = ::thrift_tower::codegen::call(
                     inner,
                     protocol,
-                    "put",
+                    store_messages::PutArgs::METHOD,
                     &args,
                 )
                 .await?;
@@ -948,7 +989,12 @@ where
         let protocol = self.protocol;
         async move {
             let args = store_messages::ForgetArgs { key };
-            ::thrift_tower::codegen::call_oneway(inner, protocol, "forget", &args)
+            ::thrift_tower::codegen::call_oneway(
+                    inner,
+                    protocol,
+                    store_messages::ForgetArgs::METHOD,
+                    &args,
+                )
                 .await?;
             ::std::result::Result::Ok(())
         }
@@ -967,7 +1013,7 @@ where
             let result: store_messages::PingResult = ::thrift_tower::codegen::call(
                     inner,
                     protocol,
-                    "ping",
+                    store_messages::PingArgs::METHOD,
                     &args,
                 )
                 .await?;
@@ -1192,6 +1238,14 @@ pub mod batch_store_messages {
         }
     }
 
+    impl GetManyArgs {
+        /// What the IDL says of `BatchStore.getMany`, for layers and transports.
+        pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo = &::thrift_tower::codegen::MethodInfo::new(
+            "BatchStore",
+            "getMany",
+        );
+    }
+
     /// The reply of `getMany`: its result or one of its declared exceptions.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[allow(clippy::large_enum_variant)]
@@ -1319,6 +1373,14 @@ pub mod batch_store_messages {
         }
     }
 
+    impl ClearArgs {
+        /// What the IDL says of `BatchStore.clear`, for layers and transports.
+        pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo = &::thrift_tower::codegen::MethodInfo::new(
+            "BatchStore",
+            "clear",
+        );
+    }
+
     /// The reply of `clear`: its result or one of its declared exceptions.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[allow(clippy::large_enum_variant)]
@@ -1407,6 +1469,15 @@ pub mod batch_store_messages {
             w.write_field_stop()?;
             w.write_struct_end()
         }
+    }
+
+    impl TouchAllArgs {
+        /// What the IDL says of `BatchStore.touchAll`, for layers and transports.
+        pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo = &::thrift_tower::codegen::MethodInfo::new(
+                "BatchStore",
+                "touchAll",
+            )
+            .with_oneway(true);
     }
 }
 
@@ -1518,7 +1589,9 @@ for BatchStoreServer<H> {
                                     )
                                 }
                                 ::std::result::Result::Err(GetError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("get", &e),
+                                    )
                                 }
                             }
                         },
@@ -1537,7 +1610,9 @@ for BatchStoreServer<H> {
                                     )
                                 }
                                 ::std::result::Result::Err(PutError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("put", &e),
+                                    )
                                 }
                             }
                         },
@@ -1554,7 +1629,9 @@ for BatchStoreServer<H> {
                                     ::std::result::Result::Ok(())
                                 }
                                 ::std::result::Result::Err(ForgetError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("forget", &e),
+                                    )
                                 }
                             }
                         },
@@ -1573,7 +1650,9 @@ for BatchStoreServer<H> {
                                     )
                                 }
                                 ::std::result::Result::Err(PingError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("ping", &e),
+                                    )
                                 }
                             }
                         },
@@ -1604,7 +1683,9 @@ for BatchStoreServer<H> {
                                     )
                                 }
                                 ::std::result::Result::Err(GetManyError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("getMany", &e),
+                                    )
                                 }
                             }
                         },
@@ -1628,7 +1709,9 @@ for BatchStoreServer<H> {
                                     )
                                 }
                                 ::std::result::Result::Err(ClearError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("clear", &e),
+                                    )
                                 }
                             }
                         },
@@ -1645,7 +1728,9 @@ for BatchStoreServer<H> {
                                     ::std::result::Result::Ok(())
                                 }
                                 ::std::result::Result::Err(TouchAllError::Other(e)) => {
-                                    ::std::result::Result::Err(e.to_application_exception())
+                                    ::std::result::Result::Err(
+                                        ::thrift_tower::codegen::handler_error("touchAll", &e),
+                                    )
                                 }
                             }
                         },
@@ -1723,7 +1808,7 @@ where
             let result: store_messages::GetResult = ::thrift_tower::codegen::call(
                     inner,
                     protocol,
-                    "get",
+                    store_messages::GetArgs::METHOD,
                     &args,
                 )
                 .await?;
@@ -1754,7 +1839,7 @@ where
             let result: store_messages::PutResult = ::thrift_tower::codegen::call(
                     inner,
                     protocol,
-                    "put",
+                    store_messages::PutArgs::METHOD,
                     &args,
                 )
                 .await?;
@@ -1775,7 +1860,12 @@ where
         let protocol = self.protocol;
         async move {
             let args = store_messages::ForgetArgs { key };
-            ::thrift_tower::codegen::call_oneway(inner, protocol, "forget", &args)
+            ::thrift_tower::codegen::call_oneway(
+                    inner,
+                    protocol,
+                    store_messages::ForgetArgs::METHOD,
+                    &args,
+                )
                 .await?;
             ::std::result::Result::Ok(())
         }
@@ -1794,7 +1884,7 @@ where
             let result: store_messages::PingResult = ::thrift_tower::codegen::call(
                     inner,
                     protocol,
-                    "ping",
+                    store_messages::PingArgs::METHOD,
                     &args,
                 )
                 .await?;
@@ -1828,7 +1918,7 @@ where
             let result: batch_store_messages::GetManyResult = ::thrift_tower::codegen::call(
                     inner,
                     protocol,
-                    "getMany",
+                    batch_store_messages::GetManyArgs::METHOD,
                     &args,
                 )
                 .await?;
@@ -1859,7 +1949,7 @@ where
             let result: batch_store_messages::ClearResult = ::thrift_tower::codegen::call(
                     inner,
                     protocol,
-                    "clear",
+                    batch_store_messages::ClearArgs::METHOD,
                     &args,
                 )
                 .await?;
@@ -1885,7 +1975,12 @@ where
         async move {
             let args = batch_store_messages::TouchAllArgs {
             };
-            ::thrift_tower::codegen::call_oneway(inner, protocol, "touchAll", &args)
+            ::thrift_tower::codegen::call_oneway(
+                    inner,
+                    protocol,
+                    batch_store_messages::TouchAllArgs::METHOD,
+                    &args,
+                )
                 .await?;
             ::std::result::Result::Ok(())
         }

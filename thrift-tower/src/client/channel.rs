@@ -13,14 +13,17 @@ use tokio::time::Sleep;
 use tokio_util::sync::PollSemaphore;
 use tower_service::Service;
 
+use tokio::io::{AsyncRead, AsyncWrite};
+
 use super::Endpoint;
 use super::connection::{self, Call, Reply};
-use super::endpoint::Io;
+use super::endpoint::Opener;
 use super::load::{ChannelLoad, Health};
 use crate::bytestr::ByteStr;
-use crate::error::Error;
+use crate::error::{BoxError, Error};
 use crate::message::{Request, Response};
 use crate::protocol::Protocol;
+use crate::transport::Address;
 
 /// One connection to a Thrift server, as a `tower::Service<Request, Response = Response>`:
 /// what a generated client calls through.
@@ -42,14 +45,30 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// A channel whose task starts on `io`, or connects on the first call.
-    pub(super) fn spawn(endpoint: Endpoint, io: Option<Io>) -> Channel {
+    /// A channel whose task starts on `io`, or connects through `opener` on the first call.
+    pub(super) fn spawn<C>(
+        endpoint: Endpoint,
+        opener: Opener<C>,
+        io: Option<C::Response>,
+    ) -> Channel
+    where
+        C: Service<Address> + Send + 'static,
+        C::Response: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+        C::Error: Into<BoxError>,
+        C::Future: Send,
+    {
         let endpoint = Arc::new(endpoint);
         let (calls, queue) = mpsc::unbounded_channel();
         // The queue needs no bound of its own: a call enters it only with a slot.
         let slots = PollSemaphore::new(Arc::new(Semaphore::new(endpoint.max_in_flight)));
         let health = Arc::new(Health::new());
-        tokio::spawn(connection::run(endpoint.clone(), queue, io, health.clone()));
+        tokio::spawn(connection::run(
+            endpoint.clone(),
+            opener,
+            queue,
+            io,
+            health.clone(),
+        ));
         Channel {
             calls,
             slots,
@@ -105,7 +124,7 @@ impl tower::load::Load for Channel {
 impl fmt::Debug for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Channel")
-            .field("target", &format_args!("{}", self.endpoint.target))
+            .field("address", &format_args!("{}", self.endpoint.address))
             .field("protocol", &self.endpoint.protocol)
             .field("framing", &self.endpoint.framing)
             .field("ready", &self.slot.is_some())
@@ -152,24 +171,15 @@ impl Service<Request> for Channel {
                  speaks {protocol}: give the client and the endpoint the same protocol",
                 request.method(),
                 request.protocol(),
-                self.endpoint.target,
+                self.endpoint.address,
             )));
         }
-        let (header, _, body, _) = request.into_parts();
         let (reply, replied) = oneshot::channel();
         let timeout = self
             .endpoint
             .timeout
-            .map(|after| (header.name.clone(), after));
-        if self
-            .calls
-            .send(Call {
-                header,
-                body,
-                reply,
-            })
-            .is_err()
-        {
+            .map(|after| (request.header().name.clone(), after));
+        if self.calls.send(Call { request, reply }).is_err() {
             return ResponseFuture::failed(Self::stopped());
         }
         ResponseFuture {

@@ -14,19 +14,20 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::AsyncWrite;
+use bytes::Buf;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{Decoder, Encoder};
 use tokio_util::io::poll_read_buf;
+use tower_service::Service;
 
 use super::Endpoint;
-use super::endpoint::Io;
+use super::endpoint::Opener;
 use super::load::Health;
-use crate::error::Error;
-use crate::message::Response;
-use crate::protocol::{Limits, MessageHeader, MessageType, ProtocolError};
-use crate::transport::{Envelope, KEEP_BUFFER, MessageCodec};
+use crate::error::{BoxError, Error};
+use crate::message::{Request, Response};
+use crate::protocol::{Limits, ProtocolError};
+use crate::transport::{Address, IoBuffer, MessageCodec};
 
 /// What a caller gets back.
 pub(super) type Reply = Result<Response, Error>;
@@ -35,16 +36,13 @@ pub(super) type Reply = Result<Response, Error>;
 #[derive(Debug)]
 pub(super) struct Call {
     /// As the caller made it: the task replaces the sequence id.
-    pub(super) header: MessageHeader,
-    pub(super) body: Bytes,
+    pub(super) request: Request,
     pub(super) reply: oneshot::Sender<Reply>,
 }
 
 /// Above this many unwritten bytes the task takes no new calls until the socket accepts
 /// some, so a server that reads slowly holds callers back rather than filling memory.
 const WRITE_HIGH_WATER: usize = 64 * 1024;
-/// The least room made in the read buffer before each read.
-const READ_CHUNK: usize = 8 * 1024;
 
 /// Rounds of (take calls, write, read) before the task yields to others, so a busy
 /// connection cannot hold a runtime thread forever.
@@ -52,14 +50,20 @@ const ROUNDS_PER_POLL: usize = 32;
 
 /// Runs a channel's connection task, starting on `io` if the channel connected already.
 /// Returns once every channel handle is dropped and nothing is waited for.
-pub(super) async fn run(
+pub(super) async fn run<C>(
     endpoint: Arc<Endpoint>,
+    opener: Opener<C>,
     calls: mpsc::UnboundedReceiver<Call>,
-    io: Option<Io>,
+    io: Option<C::Response>,
     health: Arc<Health>,
-) {
+) where
+    C: Service<Address>,
+    C::Response: AsyncRead + AsyncWrite + Unpin,
+    C::Error: Into<BoxError>,
+{
     let mut task = Task {
         endpoint,
+        opener,
         health,
         calls,
         hung_up: false,
@@ -69,8 +73,10 @@ pub(super) async fn run(
     task.run(io).await;
 }
 
-struct Task {
+struct Task<C> {
     endpoint: Arc<Endpoint>,
+    /// Opens the connections.
+    opener: Opener<C>,
     /// Whether connecting failed lately, for the channel's load.
     health: Arc<Health>,
     calls: mpsc::UnboundedReceiver<Call>,
@@ -98,25 +104,25 @@ struct Oneway {
 
 /// One connection's state.
 #[derive(Debug)]
-struct Connection {
-    io: Io,
-    codec: MessageCodec,
-    read_buf: BytesMut,
-    write_buf: BytesMut,
+struct Connection<IO> {
+    io: IO,
+    codec: MessageCodec<Response>,
+    read_buf: IoBuffer,
+    write_buf: IoBuffer,
     /// Bytes encoded since the connection opened; of those, bytes written.
     encoded: u64,
     written: u64,
     unflushed: bool,
     oneways: VecDeque<Oneway>,
-    /// A message larger than `KEEP_BUFFER` went through the read or the write buffer since
-    /// it was last made anew: replace it with an empty one once it is empty, so that a
-    /// connection does not keep the largest message's allocation for its life.
-    big_read: bool,
-    big_write: bool,
 }
 
-impl Task {
-    async fn run(&mut self, mut io: Option<Io>) {
+impl<C> Task<C>
+where
+    C: Service<Address>,
+    C::Response: AsyncRead + AsyncWrite + Unpin,
+    C::Error: Into<BoxError>,
+{
+    async fn run(&mut self, mut io: Option<C::Response>) {
         loop {
             let (io, first) = match io.take() {
                 Some(io) => (io, None),
@@ -125,13 +131,13 @@ impl Task {
                     let Some(call) = self.calls.recv().await else {
                         return;
                     };
-                    match self.endpoint.open().await {
+                    match self.opener.open().await {
                         Ok(io) => {
                             self.health.connected();
                             (io, Some(call))
                         }
                         Err(error) => {
-                            tracing::debug!(peer = %self.endpoint.target, %error, "cannot connect");
+                            tracing::debug!(peer = %self.endpoint.address, %error, "cannot connect");
                             self.health.failed(self.endpoint.failure_penalty);
                             self.refuse(call, error);
                             continue;
@@ -139,7 +145,7 @@ impl Task {
                     }
                 }
             };
-            tracing::debug!(peer = %self.endpoint.target, "connected");
+            tracing::debug!(peer = %self.endpoint.address, "connected");
             let mut conn = Connection {
                 io,
                 codec: MessageCodec::new(
@@ -147,14 +153,12 @@ impl Task {
                     Some(self.endpoint.protocol),
                     self.endpoint.limits,
                 ),
-                read_buf: BytesMut::new(),
-                write_buf: BytesMut::new(),
+                read_buf: IoBuffer::new(),
+                write_buf: IoBuffer::new(),
                 encoded: 0,
                 written: 0,
                 unflushed: false,
                 oneways: VecDeque::new(),
-                big_read: false,
-                big_write: false,
             };
             if let Some(call) = first {
                 self.send(&mut conn, call);
@@ -163,7 +167,7 @@ impl Task {
                 Ok(()) => return,
                 Err(error) => {
                     tracing::debug!(
-                        peer = %self.endpoint.target,
+                        peer = %self.endpoint.address,
                         %error,
                         failed_calls = self.waiting.len() + conn.oneways.len(),
                         "connection closed"
@@ -191,13 +195,13 @@ impl Task {
     /// Drives `conn` until it breaks (`Err`) or the channel is done with it (`Ok`).
     fn poll_connection(
         &mut self,
-        conn: &mut Connection,
+        conn: &mut Connection<C::Response>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Error>> {
         for _ in 0..ROUNDS_PER_POLL {
             let mut progress = false;
 
-            while !self.hung_up && conn.write_buf.len() < WRITE_HIGH_WATER {
+            while !self.hung_up && conn.write_buf.bytes().len() < WRITE_HIGH_WATER {
                 match self.calls.poll_recv(cx) {
                     Poll::Ready(Some(call)) => {
                         self.send(conn, call);
@@ -214,12 +218,10 @@ impl Task {
             }
 
             // Read even when no call waits, to see the server close an idle connection.
-            if conn.read_buf.capacity() - conn.read_buf.len() < READ_CHUNK {
-                conn.read_buf.reserve(READ_CHUNK.max(conn.read_buf.len()));
-            }
-            match poll_read_buf(Pin::new(&mut conn.io), cx, &mut conn.read_buf) {
+            conn.read_buf.reserve_read();
+            match poll_read_buf(Pin::new(&mut conn.io), cx, conn.read_buf.bytes()) {
                 Poll::Ready(Ok(0)) => {
-                    let during = if conn.read_buf.is_empty() {
+                    let during = if conn.read_buf.bytes().is_empty() {
                         ""
                     } else {
                         " in the middle of a reply"
@@ -228,26 +230,20 @@ impl Task {
                         io::ErrorKind::UnexpectedEof,
                         format!(
                             "the server at {} closed the connection{during}",
-                            self.endpoint.target
+                            self.endpoint.address
                         ),
                     ))));
                 }
                 Poll::Ready(Ok(_)) => {
                     progress = true;
                     loop {
-                        match conn.codec.decode(&mut conn.read_buf) {
-                            Ok(Some(envelope)) => {
-                                conn.big_read |= envelope.body.len() > KEEP_BUFFER;
-                                self.receive(envelope);
-                            }
+                        match conn.codec.decode(conn.read_buf.bytes()) {
+                            Ok(Some(response)) => self.receive(response),
                             Ok(None) => break,
                             Err(e) => return Poll::Ready(Err(self.undecodable(e))),
                         }
                     }
-                    if conn.big_read && conn.read_buf.is_empty() {
-                        conn.read_buf = BytesMut::new();
-                        conn.big_read = false;
-                    }
+                    conn.read_buf.release_if_large();
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(self.broken("reading from", e))),
                 Poll::Pending => {}
@@ -257,7 +253,10 @@ impl Task {
                 // Calls whose callers gave up will not be waited for.
                 self.waiting
                     .retain(|_, call| call.reply.poll_closed(cx).is_pending());
-                if self.waiting.is_empty() && conn.oneways.is_empty() && conn.write_buf.is_empty() {
+                if self.waiting.is_empty()
+                    && conn.oneways.is_empty()
+                    && conn.write_buf.bytes().is_empty()
+                {
                     return Poll::Ready(Ok(()));
                 }
             }
@@ -270,34 +269,26 @@ impl Task {
     }
 
     /// Numbers `call` and encodes it into the write buffer.
-    fn send(&mut self, conn: &mut Connection, call: Call) {
-        let Call {
-            mut header,
-            body,
-            reply,
-        } = call;
-        let caller_seqid = header.seqid;
-        header.seqid = self.next_seqid();
-        let seqid = header.seqid;
-        let oneway = (header.message_type == MessageType::Oneway).then(|| {
-            let caller = MessageHeader::new(header.name.clone(), header.message_type, caller_seqid);
-            Response::oneway(&caller, self.endpoint.protocol)
+    fn send(&mut self, conn: &mut Connection<C::Response>, call: Call) {
+        let Call { mut request, reply } = call;
+        let caller_seqid = request.header().seqid;
+        let seqid = self.next_seqid();
+        request.header_mut().seqid = seqid;
+        let oneway = request.is_oneway().then(|| {
+            let mut response = Response::oneway(request.header(), request.protocol());
+            response.header_mut().seqid = caller_seqid;
+            response
         });
-        let envelope = Envelope {
-            header,
-            protocol: self.endpoint.protocol,
-            body,
-        };
-        let start = conn.write_buf.len();
-        if let Err(e) = conn.codec.encode(envelope, &mut conn.write_buf) {
+        let buf = conn.write_buf.bytes();
+        let start = buf.len();
+        if let Err(e) = conn.codec.encode(request, buf) {
             // A message that cannot be encoded (too large for a frame) fails alone; what
             // the encoder wrote of it is taken back.
-            conn.write_buf.truncate(start);
+            buf.truncate(start);
             let _ = reply.send(Err(e));
             return;
         }
-        conn.encoded += (conn.write_buf.len() - start) as u64;
-        conn.big_write |= conn.write_buf.len() - start > KEEP_BUFFER;
+        conn.encoded += (buf.len() - start) as u64;
         match oneway {
             Some(response) => conn.oneways.push_back(Oneway {
                 end: conn.encoded,
@@ -333,23 +324,18 @@ impl Task {
     }
 
     /// Hands a reply to its caller.
-    fn receive(&mut self, envelope: Envelope) {
-        let Envelope {
-            mut header,
-            protocol,
-            body,
-        } = envelope;
-        let Some(call) = self.waiting.remove(&header.seqid) else {
+    fn receive(&mut self, mut response: Response) {
+        let seqid = response.header().seqid;
+        let Some(call) = self.waiting.remove(&seqid) else {
             tracing::warn!(
-                peer = %self.endpoint.target,
-                seqid = header.seqid,
-                method = %header.name,
+                peer = %self.endpoint.address,
+                seqid,
+                method = %response.method(),
                 "dropped a reply that no call is waiting for"
             );
             return;
         };
-        header.seqid = call.caller_seqid;
-        let mut response = Response::new(header, protocol, body);
+        response.header_mut().seqid = call.caller_seqid;
         // What the generated client decodes the body within; extensions allocate on first
         // insert, so only limits other than the defaults it falls back to go in.
         if self.endpoint.limits != Limits::default() {
@@ -361,7 +347,7 @@ impl Task {
     fn broken(&self, doing: &str, e: io::Error) -> Error {
         Error::from(io::Error::new(
             e.kind(),
-            format!("{doing} {}: {e}", self.endpoint.target),
+            format!("{doing} {}: {e}", self.endpoint.address),
         ))
     }
 
@@ -371,7 +357,7 @@ impl Task {
                 e.kind(),
                 format!(
                     "a reply from {} cannot be decoded, so the connection was closed: {}",
-                    self.endpoint.target,
+                    self.endpoint.address,
                     e.message()
                 ),
             )),
@@ -380,13 +366,14 @@ impl Task {
     }
 }
 
-impl Connection {
+impl<IO: AsyncWrite + Unpin> Connection<IO> {
     /// Writes what is buffered, as far as the socket takes it, and completes the oneway
     /// calls that are out. `Ok(true)` if anything was written.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
         let mut progress = false;
-        while !self.write_buf.is_empty() {
-            match Pin::new(&mut self.io).poll_write(cx, &self.write_buf) {
+        let buf = self.write_buf.bytes();
+        while !buf.is_empty() {
+            match Pin::new(&mut self.io).poll_write(cx, buf) {
                 Poll::Ready(Ok(0)) => {
                     return Err(io::Error::new(
                         io::ErrorKind::WriteZero,
@@ -394,7 +381,7 @@ impl Connection {
                     ));
                 }
                 Poll::Ready(Ok(n)) => {
-                    self.write_buf.advance(n);
+                    buf.advance(n);
                     self.written += n as u64;
                     self.unflushed = true;
                     progress = true;
@@ -412,11 +399,9 @@ impl Connection {
                 let _ = call.reply.send(Ok(call.response));
             }
         }
-        if self.big_write && self.write_buf.is_empty() {
-            self.write_buf = BytesMut::new();
-            self.big_write = false;
-        }
-        if self.unflushed && self.write_buf.is_empty() {
+        let empty = buf.is_empty();
+        self.write_buf.release_if_large();
+        if self.unflushed && empty {
             if let Poll::Ready(result) = Pin::new(&mut self.io).poll_flush(cx) {
                 result?;
                 self.unflushed = false;

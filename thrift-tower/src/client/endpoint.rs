@@ -1,23 +1,21 @@
 //! [`Endpoint`]: where a [`Channel`] connects, and how it talks.
 
-use std::fmt;
+use std::future::poll_fn;
 use std::io;
 #[cfg(unix)]
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
-#[cfg(unix)]
-use tokio::net::UnixStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
+use tower_service::Service;
 
 use super::Channel;
-use crate::error::Error;
+use crate::error::{BoxError, Error};
 use crate::protocol::{Limits, Protocol};
-use crate::transport::Framing;
+#[cfg(unix)]
+use crate::transport::UnixConnector;
+use crate::transport::{Address, Framing, SocketOptions, TcpConnector};
 
 /// Where a [`Channel`] connects, and how it talks: the builder of channels.
 ///
@@ -50,36 +48,15 @@ use crate::transport::Framing;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    pub(super) target: Target,
+    pub(super) address: Address,
     pub(super) protocol: Protocol,
     pub(super) framing: Framing,
     pub(super) connect_timeout: Option<Duration>,
     pub(super) timeout: Option<Duration>,
-    pub(super) tcp_nodelay: bool,
+    pub(super) socket: SocketOptions,
     pub(super) limits: Limits,
     pub(super) max_in_flight: usize,
     pub(super) failure_penalty: Duration,
-    pub(super) tcp_keepalive: Option<Duration>,
-}
-
-/// Where to connect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Target {
-    /// `host:port`, resolved at each connection.
-    Tcp(String),
-    /// A Unix domain socket.
-    #[cfg(unix)]
-    Unix(PathBuf),
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Tcp(addr) => f.write_str(addr),
-            #[cfg(unix)]
-            Target::Unix(path) => write!(f, "unix:{}", path.display()),
-        }
-    }
 }
 
 impl Endpoint {
@@ -96,17 +73,7 @@ impl Endpoint {
     ///
     /// Fails ([`Error::is_config`]) if `addr` does not end in `:port`.
     pub fn new(addr: impl Into<String>) -> Result<Self, Error> {
-        let addr = addr.into();
-        let valid = addr
-            .rsplit_once(':')
-            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
-        if !valid {
-            return Err(Error::config(format!(
-                "`{addr}` is not an address of the form host:port \
-                 (like \"127.0.0.1:9090\", \"[::1]:9090\" or \"example.com:9090\")"
-            )));
-        }
-        Ok(Self::with_target(Target::Tcp(addr)))
+        Ok(Self::with_address(Address::new(addr)?))
     }
 
     /// An endpoint for a `host:port` known when the program is written.
@@ -128,22 +95,27 @@ impl Endpoint {
     /// An endpoint for the Unix domain socket at `path`.
     #[cfg(unix)]
     pub fn unix(path: impl Into<PathBuf>) -> Self {
-        Self::with_target(Target::Unix(path.into()))
+        Self::with_address(Address::unix(path))
     }
 
-    fn with_target(target: Target) -> Self {
+    /// An endpoint for `address`.
+    pub fn with_address(address: Address) -> Self {
         Endpoint {
-            target,
+            address,
             protocol: Protocol::Binary,
             framing: Framing::Buffered,
             connect_timeout: None,
             timeout: None,
-            tcp_nodelay: true,
+            socket: SocketOptions::default(),
             limits: Limits::default(),
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
             failure_penalty: Self::DEFAULT_FAILURE_PENALTY,
-            tcp_keepalive: Some(crate::transport::DEFAULT_TCP_KEEPALIVE),
         }
+    }
+
+    /// Where the endpoint connects.
+    pub fn address(&self) -> &Address {
+        &self.address
     }
 
     /// The protocol of every message on the connection. Default: [`Protocol::Binary`].
@@ -163,7 +135,7 @@ impl Endpoint {
 
     /// Gives up connecting after `timeout` (the error is both
     /// [`is_connect`](Error::is_connect) and [`is_timeout`](Error::is_timeout)). Default:
-    /// none, the operating system's.
+    /// none, the operating system's. Applies to any connector.
     pub fn connect_timeout(self, timeout: Duration) -> Self {
         Endpoint {
             connect_timeout: Some(timeout),
@@ -181,26 +153,23 @@ impl Endpoint {
         }
     }
 
-    /// Sets `TCP_NODELAY`. Default: `true`, so that a call is sent when it is written,
-    /// not when the previous one is acknowledged (with Nagle's algorithm and delayed
-    /// acknowledgements, each call on a connection can wait ~40 ms).
-    pub fn tcp_nodelay(self, enabled: bool) -> Self {
-        Endpoint {
-            tcp_nodelay: enabled,
-            ..self
-        }
+    /// Sets `TCP_NODELAY` on the connections the endpoint makes to a `host:port`. Default:
+    /// `true`, so that a call is sent when it is written, not when the previous one is
+    /// acknowledged (with Nagle's algorithm and delayed acknowledgements, each call on a
+    /// connection can wait ~40 ms).
+    pub fn tcp_nodelay(mut self, enabled: bool) -> Self {
+        self.socket.nodelay = enabled;
+        self
     }
 
-    /// TCP keepalive: after this long without traffic the system probes the server, and a
-    /// server that vanished without closing (power loss, a network partition) fails the
-    /// connection, and the calls waiting on it, in about twice this time. `None` turns it
-    /// off. Default: [`DEFAULT_TCP_KEEPALIVE`](crate::transport::DEFAULT_TCP_KEEPALIVE),
-    /// 60 s.
-    pub fn tcp_keepalive(self, idle: Option<Duration>) -> Self {
-        Endpoint {
-            tcp_keepalive: idle,
-            ..self
-        }
+    /// TCP keepalive on the connections the endpoint makes to a `host:port`: after this
+    /// long without traffic the system probes the server, and a server that vanished
+    /// without closing (power loss, a network partition) fails the connection, and the
+    /// calls waiting on it, in about twice this time. `None` turns it off. Default:
+    /// [`DEFAULT_TCP_KEEPALIVE`](crate::transport::DEFAULT_TCP_KEEPALIVE), 60 s.
+    pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
+        self.socket.keepalive = idle;
+        self
     }
 
     /// Bounds on the replies: frame and message size, and what the generated client
@@ -241,8 +210,11 @@ impl Endpoint {
     ///
     /// If the connection breaks later, the channel connects again on its next call.
     pub async fn connect(&self) -> Result<Channel, Error> {
-        let io = self.open().await?;
-        Ok(Channel::spawn(self.clone(), Some(io)))
+        #[cfg(unix)]
+        if self.address.unix_path().is_some() {
+            return self.connect_with_connector(UnixConnector).await;
+        }
+        self.connect_with_connector(self.tcp()).await
     }
 
     /// Returns a [`Channel`] that connects on its first call; connecting errors are then
@@ -252,59 +224,122 @@ impl Endpoint {
     ///
     /// If called outside a Tokio runtime: the channel spawns its connection task now.
     pub fn connect_lazy(&self) -> Channel {
-        Channel::spawn(self.clone(), None)
+        #[cfg(unix)]
+        if self.address.unix_path().is_some() {
+            return self.connect_with_connector_lazy(UnixConnector);
+        }
+        self.connect_with_connector_lazy(self.tcp())
     }
 
+    /// The TCP connector, with this endpoint's socket options.
+    fn tcp(&self) -> TcpConnector {
+        TcpConnector::new().with_options(self.socket)
+    }
+
+    /// Connects now through `connector`, any `tower::Service` from the endpoint's
+    /// [`Address`] to a byte stream: a TLS connector, an in-memory pipe in a test, a
+    /// socket set up your way. The channel connects through it again whenever its
+    /// connection breaks. The endpoint's TCP settings do not apply (the connector makes the
+    /// stream); everything else does.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), thrift_tower::Error> {
+    /// use thrift_tower::Endpoint;
+    /// use thrift_tower::transport::{Address, TcpConnector};
+    ///
+    /// // A connector that logs each connection, then connects over TCP.
+    /// let connector = tower::service_fn(|address: Address| async move {
+    ///     println!("connecting to {address}");
+    ///     tower::Service::call(&mut TcpConnector::new(), address).await
+    /// });
+    /// let channel = Endpoint::from_static("127.0.0.1:9090")
+    ///     .connect_with_connector(connector)
+    ///     .await?;
+    /// # drop(channel);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect_with_connector<C>(&self, connector: C) -> Result<Channel, Error>
+    where
+        C: Service<Address> + Send + 'static,
+        C::Response: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+        C::Error: Into<BoxError>,
+        C::Future: Send,
+    {
+        let mut opener = Opener {
+            endpoint: self.clone(),
+            connector,
+        };
+        let io = opener.open().await?;
+        Ok(Channel::spawn(self.clone(), opener, Some(io)))
+    }
+
+    /// Returns a [`Channel`] that connects through `connector` (see
+    /// [`connect_with_connector`](Endpoint::connect_with_connector)) on its first call.
+    ///
+    /// # Panics
+    ///
+    /// If called outside a Tokio runtime: the channel spawns its connection task now.
+    pub fn connect_with_connector_lazy<C>(&self, connector: C) -> Channel
+    where
+        C: Service<Address> + Send + 'static,
+        C::Response: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+        C::Error: Into<BoxError>,
+        C::Future: Send,
+    {
+        let opener = Opener {
+            endpoint: self.clone(),
+            connector,
+        };
+        Channel::spawn(self.clone(), opener, None)
+    }
+}
+
+/// Opens a channel's connections: its connector, with the endpoint's connect timeout.
+pub(super) struct Opener<C> {
+    endpoint: Endpoint,
+    connector: C,
+}
+
+impl<C> Opener<C>
+where
+    C: Service<Address>,
+    C::Error: Into<BoxError>,
+{
     /// Opens a connection.
-    pub(super) async fn open(&self) -> Result<Io, Error> {
-        if self.framing == Framing::Auto {
+    pub(super) async fn open(&mut self) -> Result<C::Response, Error> {
+        if self.endpoint.framing == Framing::Auto {
             return Err(Error::config(
                 "a client cannot use `Framing::Auto` (a server learns the framing from its \
                  clients): choose `Framing::Buffered` or `Framing::Framed`",
             ));
         }
-        let connecting = self.target.open(self.tcp_nodelay, self.tcp_keepalive);
-        let io = match self.connect_timeout {
+        let address = self.endpoint.address.clone();
+        let connector = &mut self.connector;
+        let connecting = async {
+            poll_fn(|cx| connector.poll_ready(cx)).await?;
+            connector.call(address).await
+        };
+        let io = match self.endpoint.connect_timeout {
             Some(limit) => tokio::time::timeout(limit, connecting)
                 .await
-                .unwrap_or_else(|_| {
-                    Err(io::Error::new(
+                .map_err(|_| -> BoxError {
+                    io::Error::new(
                         io::ErrorKind::TimedOut,
                         format!("no connection within the connect timeout of {limit:?}"),
-                    ))
-                }),
-            None => connecting.await,
+                    )
+                    .into()
+                })
+                .and_then(|r| r.map_err(Into::into)),
+            None => connecting.await.map_err(Into::into),
         };
-        io.map_err(|e| Error::connect(self.target.to_string(), e))
-    }
-}
-
-impl Target {
-    async fn open(&self, nodelay: bool, keepalive: Option<Duration>) -> io::Result<Io> {
-        match self {
-            Target::Tcp(addr) => {
-                // Each address the name resolves to, in order, as `TcpStream::connect`
-                // does; resolving here keeps the error of the last one.
-                let mut last = None;
-                for peer in tokio::net::lookup_host(addr.as_str()).await? {
-                    match TcpStream::connect(peer).await {
-                        Ok(stream) => {
-                            stream.set_nodelay(nodelay)?;
-                            if let Some(idle) = keepalive {
-                                crate::transport::set_keepalive(&stream, idle)?;
-                            }
-                            return Ok(Io::Tcp(stream));
-                        }
-                        Err(e) => last = Some(e),
-                    }
-                }
-                Err(last.unwrap_or_else(|| {
-                    io::Error::new(io::ErrorKind::NotFound, "the name resolves to no address")
-                }))
-            }
-            #[cfg(unix)]
-            Target::Unix(path) => Ok(Io::Unix(UnixStream::connect(path).await?)),
-        }
+        io.map_err(|e| {
+            let source = match e.downcast::<io::Error>() {
+                Ok(e) => *e,
+                Err(e) => io::Error::other(e),
+            };
+            Error::connect(self.endpoint.address.to_string(), source)
+        })
     }
 }
 
@@ -329,58 +364,6 @@ impl TryFrom<&str> for Endpoint {
 impl From<std::net::SocketAddr> for Endpoint {
     /// An endpoint for a socket address, which needs no resolving.
     fn from(addr: std::net::SocketAddr) -> Self {
-        Self::with_target(Target::Tcp(addr.to_string()))
-    }
-}
-
-/// A connected stream: TCP or a Unix domain socket.
-#[derive(Debug)]
-pub(super) enum Io {
-    Tcp(TcpStream),
-    #[cfg(unix)]
-    Unix(UnixStream),
-}
-
-impl AsyncRead for Io {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-            #[cfg(unix)]
-            Io::Unix(s) => Pin::new(s).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Io {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-            #[cfg(unix)]
-            Io::Unix(s) => Pin::new(s).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_flush(cx),
-            #[cfg(unix)]
-            Io::Unix(s) => Pin::new(s).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-            #[cfg(unix)]
-            Io::Unix(s) => Pin::new(s).poll_shutdown(cx),
-        }
+        Self::with_address(Address::from(addr))
     }
 }

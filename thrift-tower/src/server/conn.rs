@@ -1,14 +1,18 @@
 //! One connection: read messages, call the service for each (concurrently, up to a limit),
 //! write each reply when it is ready, matched to its call by the sequence id it carries.
+//!
+//! The driver knows nothing of where the stream came from (TCP, TLS, a pipe) nor of how
+//! messages are delimited on it (the codec's business), and every call it starts is
+//! answered by the service it is given, which the server wraps in
+//! [`AlwaysReply`](super::AlwaysReply).
 
+use std::convert::Infallible;
 use std::future::poll_fn;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -18,47 +22,34 @@ use tower_service::Service;
 use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Config;
-use crate::codegen::{CatchUnwind, exception_reply, panic_message};
-use crate::error::{BoxError, Error};
-use crate::exception::{ApplicationException, ApplicationExceptionKind};
-use crate::message::{Request, Response};
-use crate::protocol::{Limits, MessageHeader, MessageType, Protocol};
-use crate::transport::{Envelope, KEEP_BUFFER, MessageCodec};
+use super::reply::{bad_result, exception_reply};
+use crate::message::{ConnectionInfo, Request, Response};
+use crate::protocol::Limits;
+use crate::transport::{IoBuffer, MessageCodec};
 
-/// The address of the peer that sent a request, in the request's extensions (for TCP
-/// connections).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PeerAddr(pub SocketAddr);
-
-/// What a finished call leaves: the call's header, and the reply to send (none for oneway).
-/// Its request's size rides along in `Running`.
-type Finished = (MessageHeader, Protocol, Option<Response>);
-
-/// A call's outcome and the size of its request, counted against the in-flight bytes.
-type Running = (usize, Finished);
+/// A call's reply (none for a oneway call) and the size of its request, counted against
+/// the in-flight bytes.
+type Finished = (usize, Option<Response>);
 
 pub(crate) async fn serve_connection<IO, S>(
     io: IO,
     service: S,
     config: Arc<Config>,
-    peer: Option<SocketAddr>,
+    connection: Arc<ConnectionInfo>,
     mut shutdown: watch::Receiver<bool>,
 ) where
     IO: AsyncRead + AsyncWrite + Send + 'static,
-    S: Service<Request, Response = Response> + Clone + Send + 'static,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
 {
     // One task reads and writes, never both at once (a reply is written between reads),
     // so the stream is not split: `tokio::io::split` would take a lock on every read and
     // write.
     let mut io = std::pin::pin!(io);
-    let mut codec = MessageCodec::new(config.framing, config.protocol, config.limits);
-    let mut rbuf = BytesMut::with_capacity(BUFFER);
-    let mut wbuf = BytesMut::with_capacity(BUFFER);
-    // A message larger than `KEEP_BUFFER` was read since `rbuf` was last made anew.
-    let mut big_input = false;
-    let mut calls: JoinSet<Running> = JoinSet::new();
+    let mut codec = MessageCodec::<Request>::new(config.framing, config.protocol, config.limits);
+    let mut rbuf = IoBuffer::new();
+    let mut wbuf = IoBuffer::new();
+    let mut calls: JoinSet<Finished> = JoinSet::new();
     // The request bytes of the calls running, against `max_in_flight_bytes`.
     let mut in_flight_bytes = 0usize;
     let mut reading = true;
@@ -72,11 +63,10 @@ pub(crate) async fn serve_connection<IO, S>(
     loop {
         // Start every call that has fully arrived, up to the in-flight limit.
         while reading && admits(&config, calls.len(), in_flight_bytes) {
-            match codec.decode(&mut rbuf) {
-                Ok(Some(envelope)) => {
-                    big_input |= envelope.body.len() > KEEP_BUFFER;
-                    in_flight_bytes += envelope.body.len();
-                    start_call(&mut calls, &service, envelope, &config, peer);
+            match codec.decode(rbuf.bytes()) {
+                Ok(Some(request)) => {
+                    in_flight_bytes += request.body().len();
+                    start_call(&mut calls, &service, request, &config, &connection);
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -91,10 +81,7 @@ pub(crate) async fn serve_connection<IO, S>(
         }
         // After a large message, the read buffer would keep its allocation for the
         // connection's life (it only grows): once it holds nothing, start a small one.
-        if big_input && rbuf.is_empty() {
-            rbuf = BytesMut::with_capacity(BUFFER);
-            big_input = false;
-        }
+        rbuf.release_if_large();
         // At the in-flight limit the connection is not read: what is in the buffer waits
         // on us, not on the peer, so no timeout runs.
         let at_limit = !admits(&config, calls.len(), in_flight_bytes);
@@ -102,7 +89,7 @@ pub(crate) async fn serve_connection<IO, S>(
         // with nothing to do may idle for the idle timeout.
         let deadline = if at_limit {
             None
-        } else if !rbuf.is_empty() {
+        } else if !rbuf.bytes().is_empty() {
             config.read_timeout.map(|t| last_read + t)
         } else if calls.is_empty() {
             config.idle_timeout.map(|t| last_activity + t)
@@ -126,9 +113,9 @@ pub(crate) async fn serve_connection<IO, S>(
                 let mut broken = false;
                 while let Some(done) = next.take() {
                     match done {
-                        Ok((size, finished)) => {
+                        Ok((size, reply)) => {
                             in_flight_bytes -= size;
-                            if !encode_reply(&mut codec, finished, &mut wbuf) {
+                            if !encode_reply(&mut codec, reply, wbuf.bytes()) {
                                 // The replies before it still go out; then the connection
                                 // closes.
                                 broken = true;
@@ -140,30 +127,28 @@ pub(crate) async fn serve_connection<IO, S>(
                     }
                     // Replies that are ready too go out in the same write, up to a bound:
                     // one system call for a burst of pipelined calls, not one each.
-                    if wbuf.len() < COALESCE_BYTES {
+                    if wbuf.bytes().len() < COALESCE_BYTES {
                         next = calls.try_join_next();
                     }
                 }
-                if !wbuf.is_empty() {
-                    if let Err(e) = write_all(&mut io, &wbuf, config.write_timeout).await {
+                if !wbuf.bytes().is_empty() {
+                    if let Err(e) = write_all(&mut io, wbuf.bytes(), config.write_timeout).await {
                         debug!(error = %e, "closing connection: write failed");
                         break;
                     }
-                    wbuf.clear();
+                    wbuf.bytes().clear();
                     // The same for the write buffer after a large reply.
-                    if wbuf.capacity() > KEEP_BUFFER {
-                        wbuf = BytesMut::with_capacity(BUFFER);
-                    }
+                    wbuf.release_if_large();
                 }
                 if broken {
                     break;
                 }
             }
-            read = io.read_buf(&mut rbuf), if reading && !at_limit => {
+            read = { rbuf.reserve_read(); io.read_buf(rbuf.bytes()) }, if reading && !at_limit => {
                 match read {
                     Ok(0) => {
-                        if !rbuf.is_empty() {
-                            debug!(bytes = rbuf.len(), "peer closed in the middle of a message");
+                        if !rbuf.bytes().is_empty() {
+                            debug!(bytes = rbuf.bytes().len(), "peer closed in the middle of a message");
                         }
                         reading = false;
                     }
@@ -182,7 +167,7 @@ pub(crate) async fn serve_connection<IO, S>(
                 reading = false;
             }
             () = &mut timer, if reading && deadline.is_some() => {
-                debug!(partial = !rbuf.is_empty(), "closing connection: timed out");
+                debug!(partial = !rbuf.bytes().is_empty(), "closing connection: timed out");
                 reading = false;
             }
         }
@@ -190,38 +175,28 @@ pub(crate) async fn serve_connection<IO, S>(
     let _ = io.shutdown().await;
 }
 
-/// What a connection's read and write buffers start with.
-const BUFFER: usize = 8 * 1024;
-
 /// Replies that finish together are written together up to this many bytes.
 const COALESCE_BYTES: usize = 64 * 1024;
 
 /// Encodes a finished call's reply (if it has one) after what `wbuf` holds. A reply that
 /// cannot be encoded becomes an `InternalError` exception for its caller; `false` when not
 /// even that can be encoded, and the connection must close.
-fn encode_reply(codec: &mut MessageCodec, finished: Finished, wbuf: &mut BytesMut) -> bool {
-    let (header, protocol, reply) = finished;
+fn encode_reply(
+    codec: &mut MessageCodec<Request>,
+    reply: Option<Response>,
+    wbuf: &mut bytes::BytesMut,
+) -> bool {
     let Some(reply) = reply else { return true };
-    let (reply_header, reply_protocol, body, _) = reply.into_parts();
+    // The reply's header is its call's, with another message type.
+    let (header, protocol) = (reply.header().clone(), reply.protocol());
     let start = wbuf.len();
-    let envelope = Envelope {
-        header: reply_header,
-        protocol: reply_protocol,
-        body,
-    };
-    let Err(e) = codec.encode(envelope, wbuf) else {
+    let Err(e) = codec.encode(reply, wbuf) else {
         return true;
     };
     warn!(error = %e, method = %header.name, "cannot encode a reply");
     wbuf.truncate(start);
-    let error = ApplicationException::new(ApplicationExceptionKind::InternalError, e.to_string());
-    let (fallback_header, _, body, _) = exception_reply(&header, protocol, &error).into_parts();
-    let envelope = Envelope {
-        header: fallback_header,
-        protocol,
-        body,
-    };
-    codec.encode(envelope, wbuf).is_ok()
+    let fallback = exception_reply(&header, protocol, &bad_result(&header.name, &e));
+    codec.encode(fallback, wbuf).is_ok()
 }
 
 /// Writes all of `buf`, failing with `TimedOut` when the peer takes none of it for
@@ -266,69 +241,38 @@ fn admits(config: &Config, running: usize, bytes: usize) -> bool {
 }
 
 fn start_call<S>(
-    calls: &mut JoinSet<Running>,
+    calls: &mut JoinSet<Finished>,
     service: &S,
-    envelope: Envelope,
+    mut request: Request,
     config: &Config,
-    peer: Option<SocketAddr>,
+    connection: &Arc<ConnectionInfo>,
 ) where
-    S: Service<Request, Response = Response> + Clone + Send + 'static,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
 {
-    let Envelope {
-        header,
-        protocol,
-        body,
-    } = envelope;
-    let oneway = header.message_type == MessageType::Oneway;
-    let size = body.len();
-    let span = debug_span!("call", method = %header.name, seqid = header.seqid, peer = ?peer);
-    let mut request = Request::new(header.clone(), protocol, body);
+    let size = request.body().len();
+    let span = debug_span!(
+        "call",
+        method = %request.method(),
+        seqid = request.header().seqid,
+        peer = ?connection.peer_addr(),
+    );
     // Extensions allocate on first insert: the limits go in only when they are not the
     // defaults the generated server falls back to.
     if config.limits != Limits::default() {
         request.extensions_mut().insert(config.limits);
     }
-    if let Some(addr) = peer {
-        request.extensions_mut().insert(PeerAddr(addr));
-    }
+    // A reference count: every request of the connection shares what it knows of itself.
+    request.set_connection(Arc::clone(connection));
+    let oneway = request.is_oneway();
     // "Clone, then call": the clone is made ready and called.
     let mut service = service.clone();
     let call = async move {
-        poll_fn(|cx| service.poll_ready(cx)).await?;
-        service.call(request).await
+        let Ok(()) = poll_fn(|cx| service.poll_ready(cx)).await;
+        let Ok(response) = service.call(request).await;
+        // The service answers every call; a oneway call's answer is not sent.
+        let reply = (!oneway && !response.is_oneway()).then_some(response);
+        (size, reply)
     };
-    let run = async move {
-        let outcome = CatchUnwind::new(call).await;
-        if oneway {
-            return (header, protocol, None);
-        }
-        let reply = match outcome {
-            Ok(Ok(response)) if response.is_oneway() => None,
-            Ok(Ok(response)) => Some(response),
-            Ok(Err(e)) => {
-                let error = Error::from_service(e);
-                debug!(error = %error, "call failed in a layer");
-                Some(exception_reply(
-                    &header,
-                    protocol,
-                    &error.to_application_exception(),
-                ))
-            }
-            Err(panic) => {
-                let error = ApplicationException::new(
-                    ApplicationExceptionKind::InternalError,
-                    format!(
-                        "the call of `{}` panicked: {}",
-                        header.name,
-                        panic_message(&*panic)
-                    ),
-                );
-                Some(exception_reply(&header, protocol, &error))
-            }
-        };
-        (header, protocol, reply)
-    };
-    calls.spawn(async move { (size, run.await) }.instrument(span));
+    calls.spawn(call.instrument(span));
 }

@@ -36,13 +36,19 @@
 //! closes.
 
 mod conn;
+mod context;
+mod reply;
 mod router;
 
-use std::future::Future;
+use std::convert::Infallible;
+use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_core::Stream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -50,13 +56,18 @@ use tower_layer::{Identity, Layer, Stack};
 use tower_service::Service;
 use tracing::{Instrument, debug, info_span, warn};
 
-pub use self::conn::PeerAddr;
-pub use self::router::Routes;
-use crate::codegen::NamedService;
+pub(crate) use self::context::scope as scope_request;
+pub use self::context::with_request;
+pub use self::reply::{AlwaysReply, AlwaysReplyFuture, AlwaysReplyLayer};
+pub(crate) use self::reply::{
+    CatchUnwind, bad_arguments, bad_result, exception_for, exception_reply, panicked,
+    unknown_method,
+};
+pub use self::router::{NamedService, NoRoute, Optional, Route, RouteFuture, RouteList, Routes};
 use crate::error::{BoxError, Error};
 use crate::message::{Request, Response};
 use crate::protocol::{Limits, Protocol};
-use crate::transport::Framing;
+use crate::transport::{Connected, Framing, SocketOptions, TcpIncoming};
 
 /// Settings shared by every connection.
 #[derive(Debug, Clone)]
@@ -71,8 +82,7 @@ pub(crate) struct Config {
     write_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
     shutdown_grace: Duration,
-    tcp_nodelay: bool,
-    tcp_keepalive: Option<Duration>,
+    socket: SocketOptions,
 }
 
 /// Builds a server: settings, then [`layer`](Server::layer)s, then services.
@@ -99,8 +109,7 @@ impl Server<Identity> {
                 write_timeout: Some(Duration::from_secs(30)),
                 idle_timeout: None,
                 shutdown_grace: Duration::from_secs(30),
-                tcp_nodelay: true,
-                tcp_keepalive: Some(crate::transport::DEFAULT_TCP_KEEPALIVE),
+                socket: SocketOptions::default(),
             },
             layer: Identity::new(),
         }
@@ -178,7 +187,7 @@ impl<L> Server<L> {
 
     /// Sets `TCP_NODELAY` on accepted sockets (default: on, so a reply is sent at once).
     pub fn tcp_nodelay(mut self, on: bool) -> Self {
-        self.config.tcp_nodelay = on;
+        self.config.socket.nodelay = on;
         self
     }
 
@@ -189,7 +198,7 @@ impl<L> Server<L> {
     /// [`DEFAULT_TCP_KEEPALIVE`](crate::transport::DEFAULT_TCP_KEEPALIVE), 60 s. A live
     /// client, however idle, is never dropped by it.
     pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
-        self.config.tcp_keepalive = idle;
+        self.config.socket.keepalive = idle;
         self
     }
 
@@ -205,57 +214,79 @@ impl<L> Server<L> {
     /// Adds a generated server. With one service, plain method names reach it; with
     /// several, `Service:method` names (Apache's multiplexed protocol) pick one, and plain
     /// names go to the first.
-    pub fn add_service<S>(self, service: S) -> Router<L>
+    pub fn add_service<S>(self, service: S) -> Router<L, Route<S, NoRoute>>
     where
-        S: NamedService
-            + Service<Request, Response = Response, Error = std::convert::Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Future: Send + 'static,
+        S: NamedService + Service<Request, Response = Response, Error = Infallible>,
     {
         Router {
             server: self,
             routes: Routes::new().add(service),
         }
     }
-}
 
-/// A server with its services, ready to serve.
-#[derive(Debug, Clone)]
-pub struct Router<L = Identity> {
-    server: Server<L>,
-    routes: Routes,
-}
-
-impl<L> Router<L> {
-    /// Adds another generated server (see [`Server::add_service`]).
-    pub fn add_service<S>(mut self, service: S) -> Self
+    /// Adds a generated server if there is one: the server's type is the same either way,
+    /// so a service chosen at run time needs no two branches. Without one, its calls are
+    /// answered `UNKNOWN_METHOD`.
+    pub fn add_optional_service<S>(
+        self,
+        service: Option<S>,
+    ) -> Router<L, Route<Optional<S>, NoRoute>>
     where
-        S: NamedService
-            + Service<Request, Response = Response, Error = std::convert::Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Future: Send + 'static,
+        S: NamedService + Service<Request, Response = Response, Error = Infallible>,
     {
-        self.routes = self.routes.add(service);
-        self
+        self.add_service(Optional::new(service))
     }
 }
 
-impl<L> Router<L>
+/// A server with its services, ready to serve.
+#[derive(Clone)]
+pub struct Router<L = Identity, R = NoRoute> {
+    server: Server<L>,
+    routes: Routes<R>,
+}
+
+impl<L: std::fmt::Debug, R: RouteList> std::fmt::Debug for Router<L, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("server", &self.server)
+            .field("routes", &self.routes)
+            .finish()
+    }
+}
+
+impl<L, R: RouteList> Router<L, R> {
+    /// Adds another generated server (see [`Server::add_service`]).
+    pub fn add_service<S>(self, service: S) -> Router<L, Route<S, R>>
+    where
+        S: NamedService + Service<Request, Response = Response, Error = Infallible>,
+    {
+        Router {
+            server: self.server,
+            routes: self.routes.add(service),
+        }
+    }
+
+    /// Adds a generated server if there is one (see [`Server::add_optional_service`]).
+    pub fn add_optional_service<S>(self, service: Option<S>) -> Router<L, Route<Optional<S>, R>>
+    where
+        S: NamedService + Service<Request, Response = Response, Error = Infallible>,
+    {
+        self.add_service(Optional::new(service))
+    }
+}
+
+impl<L, R> Router<L, R>
 where
-    L: Layer<Routes>,
+    R: RouteList,
+    L: Layer<Routes<R>>,
     L::Service: Service<Request, Response = Response> + Clone + Send + 'static,
     <L::Service as Service<Request>>::Future: Send + 'static,
     <L::Service as Service<Request>>::Error: Into<BoxError>,
 {
-    /// The services behind the layers, as one `tower::Service`, to embed elsewhere.
-    pub fn into_service(self) -> L::Service {
-        self.server.layer.layer(self.routes)
+    /// The services behind the layers, as one `tower::Service` that answers every call
+    /// ([`AlwaysReply`]), to serve over a transport of your own.
+    pub fn into_service(self) -> AlwaysReply<L::Service> {
+        AlwaysReply::new(self.server.layer.layer(self.routes))
     }
 
     /// Serves on `addr` until the process ends.
@@ -273,23 +304,16 @@ where
         self.serve_with_listener(listener, signal).await
     }
 
-    /// Serves connections from a listener that is already bound.
+    /// Serves connections from a listener that is already bound, until `signal`
+    /// completes.
     pub async fn serve_with_listener(
         self,
         listener: TcpListener,
         signal: impl Future<Output = ()>,
     ) -> Result<(), Error> {
-        let nodelay = self.server.config.tcp_nodelay;
-        let keepalive = self.server.config.tcp_keepalive;
-        self.run(
-            Tcp {
-                listener,
-                nodelay,
-                keepalive,
-            },
-            signal,
-        )
-        .await
+        let socket = self.server.config.socket;
+        let incoming = TcpIncoming::from_listener(listener).with_options(socket);
+        self.serve_with_incoming(incoming, signal).await
     }
 
     /// Serves on a Unix domain socket at `path` until `signal` completes, then removes the
@@ -302,25 +326,72 @@ where
         signal: impl Future<Output = ()>,
     ) -> Result<(), Error> {
         let path = path.as_ref();
-        let listener = tokio::net::UnixListener::bind(path)?;
-        let served = self.run(listener, signal).await;
+        let incoming = crate::transport::UnixIncoming::bind(path)?;
+        let served = self.serve_with_incoming(incoming, signal).await;
         if let Err(e) = std::fs::remove_file(path) {
             debug!(error = %e, path = %path.display(), "cannot remove the socket file");
         }
         served
     }
 
-    async fn run<A: Accept>(
+    /// Serves the connections `incoming` yields, until `signal` completes or `incoming`
+    /// ends; then shuts down gracefully.
+    ///
+    /// Any stream of connections will do: a TLS acceptor's, in-memory pipes in a test,
+    /// sockets handed over by systemd. Each connection says what it knows of itself
+    /// through [`Connected`], and every request it carries has that
+    /// ([`Request::connection`](crate::message::Message::connection)). An `Err` from the
+    /// stream (a failed accept, a failed handshake) is logged and the server goes on,
+    /// after a pause of 50 ms so that a stream that fails at once again and again (out of
+    /// file descriptors) does not spin.
+    ///
+    /// ```
+    /// # async fn run<S>(service: S) -> Result<(), thrift_tower::Error>
+    /// # where S: thrift_tower::NamedService
+    /// #     + tower_service::Service<thrift_tower::Request, Response = thrift_tower::Response, Error = std::convert::Infallible>
+    /// #     + Clone + Send + 'static, S::Future: Send + 'static {
+    /// use thrift_tower::Server;
+    ///
+    /// // An in-memory connection: one end served, the other a client's.
+    /// let (client_end, server_end) = tokio::io::duplex(64 * 1024);
+    /// let incoming = tokio_stream_once(server_end);
+    /// Server::builder()
+    ///     .add_service(service)
+    ///     .serve_with_incoming(incoming, std::future::pending())
+    ///     .await?;
+    /// # drop(client_end);
+    /// # Ok(())
+    /// # }
+    /// # fn tokio_stream_once<T: Unpin>(t: T) -> impl futures_core::Stream<Item = Result<T, std::io::Error>> {
+    /// #     struct Once<T>(Option<T>);
+    /// #     impl<T: Unpin> futures_core::Stream for Once<T> {
+    /// #         type Item = Result<T, std::io::Error>;
+    /// #         fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+    /// #             std::task::Poll::Ready(self.0.take().map(Ok))
+    /// #         }
+    /// #     }
+    /// #     Once(Some(t))
+    /// # }
+    /// ```
+    pub async fn serve_with_incoming<I, IO, IE>(
         self,
-        acceptor: A,
+        incoming: I,
         signal: impl Future<Output = ()>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Error>
+    where
+        I: Stream<Item = Result<IO, IE>>,
+        IO: AsyncRead + AsyncWrite + Connected + Send + 'static,
+        IE: Into<BoxError>,
+    {
         let config = Arc::new(self.server.config.clone());
-        let service = self.server.layer.layer(self.routes);
+        let service = self.into_service();
         let (stop_tx, stop_rx) = watch::channel(false);
         let permits = config.max_connections.map(|n| Arc::new(Semaphore::new(n)));
         let mut connections = JoinSet::new();
-        tokio::pin!(signal);
+        let mut signal = pin!(signal);
+        // Boxed (once per server) rather than pinned on the stack, so that it can be dropped
+        // below, which closes a listener.
+        let mut incoming = Box::pin(incoming);
         loop {
             let permit = match &permits {
                 Some(p) => tokio::select! {
@@ -338,23 +409,29 @@ where
                 () = &mut signal => break,
                 // Reap finished connections so the set does not grow without bound.
                 Some(_) = connections.join_next(), if !connections.is_empty() => continue,
-                accepted = acceptor.accept() => accepted,
+                accepted = poll_fn(|cx| incoming.as_mut().poll_next(cx)) => accepted,
             };
-            let (io, peer) = match accepted {
-                Ok(a) => a,
-                Err(e) => {
+            let io = match accepted {
+                Some(Ok(io)) => io,
+                Some(Err(e)) => {
                     // Out of file descriptors and the like: wait a little, keep serving.
-                    warn!(error = %e, "accept failed");
+                    let e: BoxError = e.into();
+                    warn!(error = %e, "accepting a connection failed");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
+                None => {
+                    debug!("no more connections to serve");
+                    break;
+                }
             };
-            let span = info_span!("connection", peer = ?peer);
+            let info = Arc::new(io.connection_info());
+            let span = info_span!("connection", peer = ?info.peer_addr());
             let conn = conn::serve_connection(
                 io,
                 service.clone(),
                 Arc::clone(&config),
-                peer,
+                info,
                 stop_rx.clone(),
             );
             connections.spawn(
@@ -368,7 +445,7 @@ where
         // Stop listening now, not when the grace ends: a connection made in the meantime
         // would wait in the backlog, unserved, until then; with the listener closed it is
         // refused at once.
-        drop(acceptor);
+        drop(incoming);
         debug!(connections = connections.len(), "shutting down");
         let _ = stop_tx.send(true);
         let drained = tokio::time::timeout(config.shutdown_grace, async {
@@ -383,44 +460,5 @@ where
             connections.shutdown().await;
         }
         Ok(())
-    }
-}
-
-/// Where connections come from.
-trait Accept {
-    type Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static;
-    fn accept(&self) -> impl Future<Output = std::io::Result<(Self::Io, Option<SocketAddr>)>>;
-}
-
-struct Tcp {
-    listener: TcpListener,
-    nodelay: bool,
-    keepalive: Option<Duration>,
-}
-
-impl Accept for Tcp {
-    type Io = tokio::net::TcpStream;
-
-    async fn accept(&self) -> std::io::Result<(Self::Io, Option<SocketAddr>)> {
-        let (stream, peer) = self.listener.accept().await?;
-        if self.nodelay {
-            // Best effort: a socket that refuses NODELAY still works, only slower.
-            let _ = stream.set_nodelay(true);
-        }
-        if let Some(idle) = self.keepalive {
-            // Best effort as well: without it, only a vanished client goes unnoticed.
-            let _ = crate::transport::set_keepalive(&stream, idle);
-        }
-        Ok((stream, Some(peer)))
-    }
-}
-
-#[cfg(unix)]
-impl Accept for tokio::net::UnixListener {
-    type Io = tokio::net::UnixStream;
-
-    async fn accept(&self) -> std::io::Result<(Self::Io, Option<SocketAddr>)> {
-        let (stream, _) = tokio::net::UnixListener::accept(self).await?;
-        Ok((stream, None))
     }
 }

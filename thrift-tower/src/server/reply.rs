@@ -1,0 +1,463 @@
+//! [`AlwaysReply`]: the one wrapper that turns whatever goes wrong in a call into the
+//! `TApplicationException` reply Apache's clients expect, so that every call is answered and
+//! the connection lives on.
+//!
+//! The TCP server puts it around the services and layers it serves; an HTTP adapter does
+//! the same, and so can anyone serving Thrift over a transport of their own. The generated
+//! servers word what fails inside them (arguments, results, handlers) the same way.
+//!
+
+use std::any::Any;
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use tower_layer::Layer;
+use tower_service::Service;
+use tracing::{debug, warn};
+
+use crate::error::{BoxError, Error};
+use crate::exception::{ApplicationException, ApplicationExceptionKind};
+use crate::message::{Request, Response};
+use crate::protocol::{self, MessageHeader, MessageType, Protocol, ProtocolError};
+
+/// Wraps a Thrift service so that every call gets a reply: errors of the service and of
+/// the layers inside it, panics, and calls it cannot serve become `TApplicationException`
+/// replies, as the table below says. Its error type is [`Infallible`].
+///
+/// # What each failure becomes
+///
+/// | cause | kind (code) | message |
+/// |---|---|---|
+/// | a method the service does not have | `UNKNOWN_METHOD` (1) | ``no method `m` in service `S` `` |
+/// | a `Service:` prefix no service has | `UNKNOWN_METHOD` (1) | ``no service `X` for `X:m` (this server has `S`, `T`) `` |
+/// | a service added with `add_optional_service(None)` | `UNKNOWN_METHOD` (1) | ``service `S` is not served here (the call was `m`) `` |
+/// | arguments that do not decode | `PROTOCOL_ERROR` (7) | ``cannot decode the arguments of `m`: `` and why |
+/// | a result that cannot be encoded | `INTERNAL_ERROR` (6) | ``cannot encode the result of `m`: `` and why |
+/// | a handler or layer returns an [`ApplicationException`] (or an [`Error`] holding one) | its own | its own |
+/// | tower's load shedder refuses the call (`Overloaded`) | `LOADSHEDDING` (11) | ``the server is overloaded and did not run `m` `` |
+/// | tower's `TimeoutLayer` (`Elapsed`), or an [`Error`] that [is a timeout](Error::is_timeout) | `TIMEOUT` (12) | ```m` timed out in the server`` |
+/// | a protocol error from a layer or handler | `PROTOCOL_ERROR` (7) | the error |
+/// | a handler or layer panics (in `poll_ready`, `call` or the future) | `INTERNAL_ERROR` (6) | ``` `m` panicked: ``` and the panic's message |
+/// | any other error of a handler or layer | `INTERNAL_ERROR` (6) | the error |
+///
+/// A oneway call is never answered, whatever happens. Panics and internal errors are logged
+/// (`tracing`, at `warn`) with the method, the sequence id and the peer; the other causes at
+/// `debug`.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use thrift_tower::server::AlwaysReplyLayer;
+/// # fn wrap<S>(generated_server: S)
+/// # where S: tower::Service<thrift_tower::Request, Response = thrift_tower::Response> + Send + 'static,
+/// #       S::Error: Into<thrift_tower::BoxError>, S::Future: Send {
+///
+/// // Whatever the timeout does to a call is answered as a `TIMEOUT` exception.
+/// let service = tower::ServiceBuilder::new()
+///     .layer(AlwaysReplyLayer::new())
+///     .timeout(Duration::from_secs(1))
+///     .service(generated_server);
+/// # let _ = service;
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AlwaysReply<S> {
+    inner: S,
+    /// `poll_ready` failed: the next call is answered with this.
+    not_ready: Option<Failure>,
+}
+
+impl<S> AlwaysReply<S> {
+    /// Wraps `inner`.
+    pub const fn new(inner: S) -> Self {
+        AlwaysReply {
+            inner,
+            not_ready: None,
+        }
+    }
+
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// Unwraps the service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+/// What went wrong before a reply existed.
+enum Failure {
+    Error(BoxError),
+    Panic(Box<dyn Any + Send>),
+}
+
+impl Clone for Failure {
+    /// A clone of a service is made ready on its own: it never starts with a failure.
+    fn clone(&self) -> Self {
+        match self {
+            Failure::Error(e) => Failure::Error(e.to_string().into()),
+            Failure::Panic(p) => Failure::Panic(Box::new(panic_message(&**p).to_owned())),
+        }
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Error(e) => f.debug_tuple("Error").field(e).finish(),
+            Failure::Panic(p) => f.debug_tuple("Panic").field(&panic_message(&**p)).finish(),
+        }
+    }
+}
+
+impl<S> Service<Request> for AlwaysReply<S>
+where
+    S: Service<Request, Response = Response>,
+    S::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = AlwaysReplyFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        if self.not_ready.is_some() {
+            return Poll::Ready(Ok(()));
+        }
+        let inner = &mut self.inner;
+        match catch_unwind(AssertUnwindSafe(|| inner.poll_ready(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(Ok(()))) => {}
+            Ok(Poll::Ready(Err(e))) => self.not_ready = Some(Failure::Error(e.into())),
+            Err(panic) => self.not_ready = Some(Failure::Panic(panic)),
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let call = CallOf::new(&request);
+        if let Some(failure) = self.not_ready.take() {
+            return AlwaysReplyFuture::answered(call.answer(failure));
+        }
+        let inner = &mut self.inner;
+        match catch_unwind(AssertUnwindSafe(|| inner.call(request))) {
+            Ok(future) => AlwaysReplyFuture::running(future, call),
+            Err(panic) => AlwaysReplyFuture::answered(call.answer(Failure::Panic(panic))),
+        }
+    }
+}
+
+/// What a reply to a call needs of it once the request is gone.
+#[derive(Debug)]
+struct CallOf {
+    header: MessageHeader,
+    protocol: Protocol,
+    peer: Option<SocketAddr>,
+}
+
+impl CallOf {
+    fn new(request: &Request) -> Self {
+        CallOf {
+            header: request.header().clone(),
+            protocol: request.protocol(),
+            peer: request.connection().and_then(|c| c.peer_addr()),
+        }
+    }
+
+    /// The reply for `failure`, logged.
+    fn answer(self, failure: Failure) -> Response {
+        let method: &str = &self.header.name;
+        let exception = match &failure {
+            Failure::Error(e) => exception_for(method, &**e),
+            Failure::Panic(p) => panicked(method, &**p),
+        };
+        let internal = exception.kind() == ApplicationExceptionKind::InternalError;
+        if internal || matches!(failure, Failure::Panic(_)) {
+            warn!(method, seqid = self.header.seqid, peer = ?self.peer, %exception, "call failed");
+        } else {
+            debug!(method, seqid = self.header.seqid, peer = ?self.peer, %exception, "call failed");
+        }
+        if self.header.message_type == MessageType::Oneway {
+            return Response::oneway(&self.header, self.protocol);
+        }
+        exception_reply(&self.header, self.protocol, &exception)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`AlwaysReply`]: the inner service's, with its failures answered.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct AlwaysReplyFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        /// The inner service's future.
+        Running {
+            #[pin]
+            future: F,
+            call: Option<CallOf>,
+        },
+        /// Answered before the inner service ran (or while it was called).
+        Answered { reply: Option<Response> },
+    }
+}
+
+impl<F> AlwaysReplyFuture<F> {
+    fn answered(reply: Response) -> Self {
+        AlwaysReplyFuture {
+            state: State::Answered { reply: Some(reply) },
+        }
+    }
+
+    fn running(future: F, call: CallOf) -> Self {
+        AlwaysReplyFuture {
+            state: State::Running {
+                future,
+                call: Some(call),
+            },
+        }
+    }
+}
+
+impl<F> fmt::Debug for AlwaysReplyFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlwaysReplyFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, E> Future for AlwaysReplyFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Running { future, call } => {
+                let failure = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(Ok(response))) => return Poll::Ready(Ok(response)),
+                    Ok(Poll::Ready(Err(e))) => Failure::Error(e.into()),
+                    Err(panic) => Failure::Panic(panic),
+                };
+                let call = call
+                    .take()
+                    .expect("AlwaysReplyFuture polled after completion");
+                Poll::Ready(Ok(call.answer(failure)))
+            }
+            StateProj::Answered { reply } => Poll::Ready(Ok(reply
+                .take()
+                .expect("AlwaysReplyFuture polled after completion"))),
+        }
+    }
+}
+
+/// The [`Layer`] of [`AlwaysReply`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AlwaysReplyLayer {
+    _private: (),
+}
+
+impl AlwaysReplyLayer {
+    /// The layer.
+    pub const fn new() -> Self {
+        AlwaysReplyLayer { _private: () }
+    }
+}
+
+impl<S> Layer<S> for AlwaysReplyLayer {
+    type Service = AlwaysReply<S>;
+
+    fn layer(&self, inner: S) -> AlwaysReply<S> {
+        AlwaysReply::new(inner)
+    }
+}
+
+// ---- One wording per cause ----
+
+/// The exception for an error of a handler or a layer during the call of `method`.
+pub(crate) fn exception_for(
+    method: &str,
+    error: &(dyn std::error::Error + 'static),
+) -> ApplicationException {
+    if let Some(e) = error.downcast_ref::<ApplicationException>() {
+        return e.clone();
+    }
+    if let Some(e) = error.downcast_ref::<Error>() {
+        if let Some(e) = e.application_exception() {
+            return e.clone();
+        }
+        if e.is_timeout() {
+            return timed_out(method);
+        }
+        if let Some(e) = e.protocol_error() {
+            return ApplicationException::new(
+                ApplicationExceptionKind::ProtocolError,
+                e.to_string(),
+            );
+        }
+        // A layer's error the runtime's `Error` carries: classified as itself.
+        if let Some(source) = e.service_error() {
+            return exception_for(method, source);
+        }
+    }
+    if error.is::<tower::load_shed::error::Overloaded>() {
+        return ApplicationException::new(
+            ApplicationExceptionKind::Loadshedding,
+            format!("the server is overloaded and did not run `{method}`"),
+        );
+    }
+    if error.is::<tower::timeout::error::Elapsed>() {
+        return timed_out(method);
+    }
+    if let Some(e) = error.downcast_ref::<ProtocolError>() {
+        return ApplicationException::new(ApplicationExceptionKind::ProtocolError, e.to_string());
+    }
+    ApplicationException::new(ApplicationExceptionKind::InternalError, error.to_string())
+}
+
+fn timed_out(method: &str) -> ApplicationException {
+    ApplicationException::new(
+        ApplicationExceptionKind::Timeout,
+        format!("`{method}` timed out in the server"),
+    )
+}
+
+/// The exception for a panic in the call of `method`.
+pub(crate) fn panicked(method: &str, panic: &(dyn Any + Send)) -> ApplicationException {
+    ApplicationException::new(
+        ApplicationExceptionKind::InternalError,
+        format!("`{method}` panicked: {}", panic_message(panic)),
+    )
+}
+
+/// The exception for arguments of `method` that do not decode.
+pub(crate) fn bad_arguments(method: &str, error: &ProtocolError) -> ApplicationException {
+    ApplicationException::new(
+        ApplicationExceptionKind::ProtocolError,
+        format!("cannot decode the arguments of `{method}`: {error}"),
+    )
+}
+
+/// The exception for a result of `method` that cannot be encoded.
+pub(crate) fn bad_result(method: &str, error: &dyn fmt::Display) -> ApplicationException {
+    ApplicationException::new(
+        ApplicationExceptionKind::InternalError,
+        format!("cannot encode the result of `{method}`: {error}"),
+    )
+}
+
+/// The reply to a call of a method `service` does not have (none for a oneway call).
+pub(crate) fn unknown_method(request: &Request, service: &str) -> Response {
+    let error = ApplicationException::new(
+        ApplicationExceptionKind::UnknownMethod,
+        format!("no method `{}` in service `{service}`", request.method()),
+    );
+    reply_unless_oneway(request, &error)
+}
+
+/// The reply to a call named `Service:method` whose service no one has (none for a oneway
+/// call).
+pub(crate) fn unknown_service(request: &Request, service: &str, known: &[&str]) -> Response {
+    let error = ApplicationException::new(
+        ApplicationExceptionKind::UnknownMethod,
+        format!(
+            "no service `{service}` for `{}` (this server has `{}`)",
+            request.method(),
+            known.join("`, `")
+        ),
+    );
+    reply_unless_oneway(request, &error)
+}
+
+/// The reply to a call of service `service`, which this server does not serve (none for a
+/// oneway call).
+pub(crate) fn not_served(request: &Request, service: &str) -> Response {
+    let error = ApplicationException::new(
+        ApplicationExceptionKind::UnknownMethod,
+        format!(
+            "service `{service}` is not served here (the call was `{}`)",
+            request.method()
+        ),
+    );
+    reply_unless_oneway(request, &error)
+}
+
+fn reply_unless_oneway(request: &Request, error: &ApplicationException) -> Response {
+    if request.is_oneway() {
+        return Response::oneway(request.header(), request.protocol());
+    }
+    exception_reply(request.header(), request.protocol(), error)
+}
+
+/// A reply of type `Exception` carrying `error`, to the call `header`.
+pub(crate) fn exception_reply(
+    header: &MessageHeader,
+    protocol: Protocol,
+    error: &ApplicationException,
+) -> Response {
+    let reply = MessageHeader::new(header.name.clone(), MessageType::Exception, header.seqid);
+    // Encoding a message and a code into a growable buffer cannot fail; should it ever,
+    // the reply is an empty struct rather than a panic in the server.
+    let body = protocol::encode(protocol, error).unwrap_or_else(|_| empty_struct(protocol));
+    Response::new(reply, protocol, body)
+}
+
+fn empty_struct(protocol: Protocol) -> Bytes {
+    Bytes::from_static(match protocol {
+        Protocol::Json => b"{}",
+        _ => b"\x00",
+    })
+}
+
+/// A panic's message, when it has one.
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    if let Some(s) = panic.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s
+    } else {
+        "(no message)"
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Runs a future, catching a panic in it.
+    pub(crate) struct CatchUnwind<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F> CatchUnwind<F> {
+    pub(crate) fn new(future: F) -> Self {
+        CatchUnwind { future }
+    }
+}
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = self.project().future;
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}

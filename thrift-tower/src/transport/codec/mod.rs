@@ -1,0 +1,336 @@
+//! [`MessageCodec`]: whole Thrift messages on a byte stream, framed, buffered, or either as
+//! the peer's first bytes say.
+//!
+//! Apache Thrift peers delimit messages in one of two ways:
+//!
+//! ```text
+//! framed    | length: 4 bytes, big-endian | message (length bytes) |
+//! buffered  | message |   (no delimiter: the end is found by parsing the message)
+//! ```
+//!
+//! Each way is a piece of its own ([`framed`], [`buffered`]), and so is telling them apart
+//! from a peer's first bytes ([`detect`]); what is inside a message, whatever delimits it,
+//! is read and written by [`message`]. A framing that joins later (THeader) is a new piece
+//! and a new [`Framing`]; the others do not change.
+//!
+//! The codec is a `tokio_util` [`Decoder`] and [`Encoder`]: every length a peer declares is
+//! checked against the [`Limits`] before anything is allocated for it.
+
+mod buffered;
+mod detect;
+mod framed;
+mod message;
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use bytes::BytesMut;
+use tokio_util::codec::{Decoder, Encoder};
+
+use self::buffered::Buffered;
+use self::framed::Framed;
+use self::message::ProtocolSlot;
+use crate::error::Error;
+use crate::message::Message;
+use crate::protocol::{Limits, Protocol};
+
+/// The most buffer room reserved ahead of bytes that have not come yet.
+const RESERVE_AHEAD: usize = 64 * 1024;
+
+/// How messages are delimited on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Framing {
+    /// Apache's `TFramedTransport`: each message preceded by its length.
+    Framed,
+    /// Apache's `TBufferedTransport` (and plain `TSocket`): messages back to back.
+    Buffered,
+    /// Whatever the peer's first message uses (for servers; a client must choose).
+    #[default]
+    Auto,
+}
+
+/// The piece that delimits messages, once known.
+#[derive(Debug, Clone)]
+enum Delimiter {
+    /// Waiting for the first bytes to tell.
+    Detect,
+    Framed(Framed),
+    Buffered(Buffered),
+}
+
+/// Reads and writes whole messages on a byte stream: it decodes `M` ([`Request`]s on a
+/// server, [`Response`]s on a client) and encodes messages of either direction.
+///
+/// With [`Framing::Auto`] and no fixed protocol, both are learned from the first message
+/// and kept for the connection.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use thrift_tower::protocol::{Limits, Protocol};
+/// use thrift_tower::transport::{Framing, MessageCodec};
+/// use thrift_tower::{MessageHeader, MessageType, Request};
+/// use tokio_util::codec::{Decoder, Encoder};
+///
+/// let call = Request::new(
+///     MessageHeader::new("ping", MessageType::Call, 1),
+///     Protocol::Compact,
+///     bytes::Bytes::from_static(b"\x00"),
+/// );
+/// let mut wire = BytesMut::new();
+/// MessageCodec::<Request>::new(Framing::Framed, Some(Protocol::Compact), Limits::default())
+///     .encode(call, &mut wire)?;
+/// assert_eq!(&wire[..], b"\x00\x00\x00\x09\x82\x21\x01\x04ping\x00");
+///
+/// // A server's codec learns the framing and the protocol from these bytes.
+/// let mut server = MessageCodec::<Request>::new(Framing::Auto, None, Limits::default());
+/// let read = server.decode(&mut wire)?.expect("a whole message");
+/// assert_eq!(read.method(), "ping");
+/// assert_eq!((server.framing(), server.protocol()), (Framing::Framed, Some(Protocol::Compact)));
+/// # Ok::<(), thrift_tower::Error>(())
+/// ```
+///
+/// [`Request`]: crate::Request
+/// [`Response`]: crate::Response
+pub struct MessageCodec<M> {
+    delimiter: Delimiter,
+    protocol: ProtocolSlot,
+    limits: Limits,
+    _decodes: PhantomData<fn() -> M>,
+}
+
+impl<M> MessageCodec<M> {
+    /// A codec with `framing`, for `protocol` (`None`: detect it), within `limits`.
+    pub fn new(framing: Framing, protocol: Option<Protocol>, limits: Limits) -> Self {
+        MessageCodec {
+            delimiter: Self::delimiter(framing, limits),
+            protocol: ProtocolSlot::new(protocol),
+            limits,
+            _decodes: PhantomData,
+        }
+    }
+
+    fn delimiter(framing: Framing, limits: Limits) -> Delimiter {
+        match framing {
+            Framing::Framed => Delimiter::Framed(Framed::new(limits)),
+            Framing::Buffered => Delimiter::Buffered(Buffered::new(limits)),
+            Framing::Auto => Delimiter::Detect,
+        }
+    }
+
+    /// The framing in use: the configured one, or what was detected (`Auto` until then).
+    pub fn framing(&self) -> Framing {
+        match self.delimiter {
+            Delimiter::Detect => Framing::Auto,
+            Delimiter::Framed(_) => Framing::Framed,
+            Delimiter::Buffered(_) => Framing::Buffered,
+        }
+    }
+
+    /// The protocol in use, once configured or detected.
+    pub fn protocol(&self) -> Option<Protocol> {
+        self.protocol.get()
+    }
+}
+
+impl<M> Clone for MessageCodec<M> {
+    fn clone(&self) -> Self {
+        MessageCodec {
+            delimiter: self.delimiter.clone(),
+            protocol: self.protocol,
+            limits: self.limits,
+            _decodes: PhantomData,
+        }
+    }
+}
+
+impl<M> fmt::Debug for MessageCodec<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageCodec")
+            .field("framing", &self.framing())
+            .field("protocol", &self.protocol())
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl<K: Default> Decoder for MessageCodec<Message<K>> {
+    type Item = Message<K>;
+    type Error = Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Message<K>>, Error> {
+        if let Delimiter::Detect = self.delimiter {
+            match detect::framing(src) {
+                Some(framing) => self.delimiter = Self::delimiter(framing, self.limits),
+                None => return Ok(None),
+            }
+        }
+        match &mut self.delimiter {
+            Delimiter::Framed(framed) => framed.decode(src, &mut self.protocol),
+            Delimiter::Buffered(buffered) => buffered.decode(src, &mut self.protocol),
+            Delimiter::Detect => Ok(None),
+        }
+    }
+}
+
+impl<M, K> Encoder<Message<K>> for MessageCodec<M> {
+    type Error = Error;
+
+    /// Appends `item`. Before the framing is known (nothing decoded yet with
+    /// [`Framing::Auto`]), messages go out unframed.
+    fn encode(&mut self, item: Message<K>, dst: &mut BytesMut) -> Result<(), Error> {
+        match &mut self.delimiter {
+            Delimiter::Framed(framed) => framed.encode(&item, dst),
+            Delimiter::Buffered(buffered) => buffered.encode(&item, dst),
+            Delimiter::Detect => message::write(&item, dst),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::{BufMut, Bytes};
+
+    use super::*;
+    use crate::message::Request;
+    use crate::protocol::{MessageHeader, MessageType};
+
+    fn request(protocol: Protocol) -> Request {
+        Request::new(
+            MessageHeader::new("testString", MessageType::Call, 3),
+            protocol,
+            match protocol {
+                Protocol::Json => Bytes::from_static(br#"{"1":{"str":"hi"}}"#),
+                Protocol::Binary => Bytes::from_static(b"\x0b\x00\x01\x00\x00\x00\x02hi\x00"),
+                Protocol::Compact => Bytes::from_static(b"\x18\x02hi\x00"),
+            },
+        )
+    }
+
+    /// What the tests compare of a decoded request: all it carries from the wire.
+    fn parts(r: &Request) -> (MessageHeader, Protocol, Bytes) {
+        (r.header().clone(), r.protocol(), r.body().clone())
+    }
+
+    fn encoded(framing: Framing, protocol: Protocol) -> BytesMut {
+        let mut buf = BytesMut::new();
+        MessageCodec::<Request>::new(framing, Some(protocol), Limits::default())
+            .encode(request(protocol), &mut buf)
+            .unwrap();
+        buf
+    }
+
+    #[test]
+    fn detects_framing_and_protocol_byte_by_byte() {
+        for framing in [Framing::Framed, Framing::Buffered] {
+            for protocol in [Protocol::Binary, Protocol::Compact, Protocol::Json] {
+                // Two messages back to back, fed one byte at a time.
+                let mut wire = encoded(framing, protocol);
+                wire.extend_from_slice(&encoded(framing, protocol));
+                let mut codec =
+                    MessageCodec::<Request>::new(Framing::Auto, None, Limits::default());
+                let mut src = BytesMut::new();
+                let mut got = Vec::new();
+                for b in wire.iter() {
+                    src.put_u8(*b);
+                    while let Some(r) = codec.decode(&mut src).unwrap() {
+                        got.push(parts(&r));
+                    }
+                }
+                assert_eq!(
+                    got,
+                    vec![parts(&request(protocol)), parts(&request(protocol))],
+                    "{framing:?} {protocol}"
+                );
+                assert_eq!(codec.framing(), framing);
+                assert_eq!(codec.protocol(), Some(protocol));
+                assert!(src.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn framed_writes_length_then_message() {
+        let buf = encoded(Framing::Framed, Protocol::Compact);
+        let len = u32::from_be_bytes(buf[..4].try_into().unwrap()) as usize;
+        assert_eq!(len, buf.len() - 4);
+        assert_eq!(buf[4], 0x82);
+    }
+
+    #[test]
+    fn hostile_frames_fail_before_allocating() {
+        let limits = Limits::default();
+        let mut codec = MessageCodec::<Request>::new(Framing::Framed, None, limits);
+        let mut src = BytesMut::from(&b"\x7f\xff\xff\xff\x80"[..]);
+        let err = codec.decode(&mut src).unwrap_err();
+        assert!(
+            err.to_string().contains("exceeds the limit of 16384000"),
+            "{err}"
+        );
+        assert!(src.capacity() < 1024);
+        let mut src = BytesMut::from(&b"\xff\xff\xff\xff"[..]);
+        assert!(
+            MessageCodec::<Request>::new(Framing::Framed, None, limits)
+                .decode(&mut src)
+                .is_err()
+        );
+        let mut src = BytesMut::from(&b"\x00\x00\x00\x00"[..]);
+        assert!(
+            MessageCodec::<Request>::new(Framing::Framed, None, limits)
+                .decode(&mut src)
+                .is_err()
+        );
+        // An unframed message declaring a string past the message size limit fails at once,
+        // before its bytes are waited for or buffered.
+        let small = limits.with_max_message_size(64);
+        let header = b"\x80\x01\x00\x01\x00\x00\x00\x01m\x00\x00\x00\x01";
+        let mut codec =
+            MessageCodec::<Request>::new(Framing::Buffered, Some(Protocol::Binary), small);
+        let mut src = BytesMut::from(&header[..]);
+        src.extend_from_slice(b"\x0b\x00\x01\x7f\xff\xff\xff");
+        let err = codec.decode(&mut src).unwrap_err();
+        assert!(
+            err.to_string().contains("more than the limit of 64"),
+            "{err}"
+        );
+        // One that never ends is cut off at the limit.
+        let mut codec =
+            MessageCodec::<Request>::new(Framing::Buffered, Some(Protocol::Binary), small);
+        let mut src = BytesMut::from(&header[..]);
+        let mut failed = false;
+        for _ in 0..32 {
+            src.extend_from_slice(b"\x03\x00\x01\x05");
+            match codec.decode(&mut src) {
+                Ok(None) => continue,
+                Ok(Some(e)) => panic!("decoded {e:?}"),
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed && src.len() <= 64 + 4, "{}", src.len());
+        // A frame within the limit that has not come yet: the buffer grows as bytes come,
+        // not to the declared 16 MB at once.
+        let mut codec = MessageCodec::<Request>::new(Framing::Framed, None, limits);
+        let mut src = BytesMut::from(&b"\x00\xf4\x24\x00\x80"[..]);
+        assert!(codec.decode(&mut src).unwrap().is_none());
+        assert!(src.capacity() <= 2 * RESERVE_AHEAD, "{}", src.capacity());
+        // Likewise an unframed message declaring a long string.
+        let mut codec =
+            MessageCodec::<Request>::new(Framing::Buffered, Some(Protocol::Binary), limits);
+        let mut src = BytesMut::from(&header[..]);
+        src.extend_from_slice(b"\x0b\x00\x01\x00\xf4\x24\x00");
+        assert!(codec.decode(&mut src).unwrap().is_none());
+        assert!(src.capacity() <= 2 * RESERVE_AHEAD, "{}", src.capacity());
+        // Bytes that are no protocol.
+        let mut src = BytesMut::from(&b"GET / HTTP/1.1\r\n"[..]);
+        let err = MessageCodec::<Request>::new(Framing::Auto, None, limits)
+            .decode(&mut src)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("cannot tell the protocol"),
+            "{err}"
+        );
+    }
+}
