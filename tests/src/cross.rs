@@ -93,12 +93,10 @@ impl Options {
     /// `binary/buffered`, `multic/framed`...
     pub fn describe(&self) -> String {
         let p = match (self.protocol, self.multiplexed) {
-            (Protocol::Binary, false) => "binary",
-            (Protocol::Compact, false) => "compact",
-            (Protocol::Json, false) => "json",
-            (Protocol::Binary, true) => "multi",
-            (Protocol::Compact, true) => "multic",
-            (Protocol::Json, true) => "multij",
+            (Protocol::Binary, true) => "multi".to_string(),
+            (Protocol::Compact, true) => "multic".to_string(),
+            (Protocol::Json, true) => "multij".to_string(),
+            (other, _) => other.to_string(),
         };
         let t = match self.transport {
             Transport::Buffered => "buffered",

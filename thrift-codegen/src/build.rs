@@ -164,6 +164,7 @@ fn wrap(module: &str, code: &str) -> String {
 
 /// Why code generation failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// The IDL is invalid: the diagnostic shows where and why.
     Idl(Diagnostic),

@@ -142,8 +142,9 @@ impl Error {
 }
 
 impl Error {
-    /// Connecting to `target` failed with `source`.
-    pub(crate) fn connect(target: impl Into<String>, source: std::io::Error) -> Self {
+    /// Connecting to `target` failed with `source`: nothing was sent, so a retry is safe
+    /// ([`is_connect`](Error::is_connect)). For transports of other crates (HTTP, say).
+    pub fn connect(target: impl Into<String>, source: std::io::Error) -> Self {
         Error {
             inner: Box::new(ErrorInner::Connect {
                 target: target.into(),
@@ -152,8 +153,9 @@ impl Error {
         }
     }
 
-    /// The call to `method` had no reply `after` its timeout.
-    pub(crate) fn timeout(method: impl Into<String>, after: Duration) -> Self {
+    /// The call to `method` had no reply `after` its timeout
+    /// ([`is_timeout`](Error::is_timeout)). For transports of other crates.
+    pub fn timeout(method: impl Into<String>, after: Duration) -> Self {
         Error {
             inner: Box::new(ErrorInner::Timeout {
                 method: method.into(),

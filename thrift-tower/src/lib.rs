@@ -47,6 +47,7 @@
 //! [tower]: https://docs.rs/tower
 
 pub mod client;
+#[doc(hidden)]
 pub mod codegen;
 pub mod layer;
 pub mod message;

@@ -27,6 +27,7 @@ fn message(protocol: Protocol) -> Bytes {
         Protocol::Binary => put(&mut BinaryWriter::new(&mut buf), &header),
         Protocol::Compact => put(&mut CompactWriter::new(&mut buf), &header),
         Protocol::Json => put(&mut JsonWriter::new(&mut buf), &header),
+        other => panic!("{other}: not a protocol these tests know"),
     }
     buf.freeze()
 }

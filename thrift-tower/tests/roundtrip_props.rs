@@ -116,6 +116,7 @@ fn decode_counting(protocol: Protocol, bytes: Bytes) -> (Everything, usize) {
             let mut r = JsonReader::new(bytes, limits);
             (run(&mut r), r.position())
         }
+        other => panic!("{other}: not a protocol these tests know"),
     }
 }
 

@@ -1064,6 +1064,7 @@ async fn framing_and_protocol_are_detected_per_connection() {
             Protocol::Binary => 0x80,
             Protocol::Compact => 0x82,
             Protocol::Json => b'[',
+            other => panic!("{other}: not a protocol these tests know"),
         };
         let raw = &client.raw;
         match framing {

@@ -17,7 +17,7 @@ use super::wire::{Protocol, WireType};
 /// The protocol a message starting with `first` is in: `0x80` is a strict binary header,
 /// `0x82` compact, `[` JSON. Old (unversioned) binary headers start with a name length
 /// whose first byte is usually `0x00`; `None` for anything else.
-pub fn detect(first: u8) -> Option<Protocol> {
+pub(crate) fn detect(first: u8) -> Option<Protocol> {
     match first {
         0x80 | 0x00 => Some(Protocol::Binary),
         0x82 => Some(Protocol::Compact),
@@ -28,7 +28,7 @@ pub fn detect(first: u8) -> Option<Protocol> {
 
 /// Splits a whole message into its header and its body (the encoded struct, without the
 /// envelope; for JSON, without the closing `]`).
-pub fn read_message(
+pub(crate) fn read_message(
     protocol: Protocol,
     message: Bytes,
     limits: Limits,
@@ -64,22 +64,11 @@ where
     Ok((header, start, r.position()))
 }
 
-pub use super::scan::{MessageLen, MessageScanner};
-
-/// Finds the end of the message at the start of `buf`. Used to find message boundaries on
-/// unframed connections; a transport that sees the buffer grow keeps a [`MessageScanner`]
-/// instead, so as not to scan the same bytes again.
-pub fn message_len(
-    protocol: Protocol,
-    buf: &[u8],
-    limits: Limits,
-) -> Result<MessageLen, ProtocolError> {
-    MessageScanner::new(protocol, limits).scan(buf)
-}
+pub(crate) use super::scan::{MessageLen, MessageScanner};
 
 /// Appends a whole message: `header`, then `body` (an encoded struct), then the end of the
 /// envelope.
-pub fn write_message(
+pub(crate) fn write_message(
     protocol: Protocol,
     header: &MessageHeader,
     body: &[u8],
@@ -130,6 +119,15 @@ positioned!(BinaryReader, CompactReader, JsonReader);
 mod tests {
     use super::*;
     use crate::protocol::MessageType;
+
+    /// Where the message at the start of `buf` ends, scanned in one go.
+    fn message_len(
+        protocol: Protocol,
+        buf: &[u8],
+        limits: Limits,
+    ) -> Result<MessageLen, ProtocolError> {
+        MessageScanner::new(protocol, limits).scan(buf)
+    }
     use crate::protocol::Thrift;
 
     fn whole(protocol: Protocol, header: &MessageHeader, args: &Vec<i32>) -> BytesMut {

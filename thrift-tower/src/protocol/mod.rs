@@ -29,7 +29,7 @@
 pub mod binary;
 pub mod compact;
 mod encode;
-pub mod envelope;
+pub(crate) mod envelope;
 mod error;
 mod header;
 mod input;

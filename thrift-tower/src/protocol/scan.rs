@@ -22,7 +22,7 @@ use super::wire::{Protocol, WireType};
 
 /// Where the message at the start of a buffer ends, as far as the buffer tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageLen {
+pub(crate) enum MessageLen {
     /// The whole message is there: its length.
     Complete(usize),
     /// Only part of it is there; the buffer must hold at least this many bytes before
@@ -63,7 +63,7 @@ struct JsonState {
 /// while the buffer grows. The buffer must keep its bytes between calls (it may grow at the
 /// end); [`reset`](Self::reset) starts over, for the next message.
 #[derive(Debug, Clone)]
-pub struct MessageScanner {
+pub(crate) struct MessageScanner {
     protocol: Protocol,
     limits: Limits,
     /// Everything before this offset has been scanned.
@@ -76,7 +76,7 @@ pub struct MessageScanner {
 
 impl MessageScanner {
     /// A scanner for a message in `protocol`, within `limits`.
-    pub fn new(protocol: Protocol, limits: Limits) -> Self {
+    pub(crate) fn new(protocol: Protocol, limits: Limits) -> Self {
         MessageScanner {
             protocol,
             limits,
@@ -88,7 +88,7 @@ impl MessageScanner {
     }
 
     /// Starts over, for a message in `protocol` at the start of the buffer.
-    pub fn reset(&mut self, protocol: Protocol) {
+    pub(crate) fn reset(&mut self, protocol: Protocol) {
         self.protocol = protocol;
         self.pos = 0;
         self.started = false;
@@ -97,7 +97,7 @@ impl MessageScanner {
     }
 
     /// Scans what `buf` holds beyond what earlier calls scanned.
-    pub fn scan(&mut self, buf: &[u8]) -> Result<MessageLen, ProtocolError> {
+    pub(crate) fn scan(&mut self, buf: &[u8]) -> Result<MessageLen, ProtocolError> {
         if buf.len() < self.pos {
             // Not the buffer of the earlier calls: start over.
             self.reset(self.protocol);

@@ -131,6 +131,7 @@ pub struct MapHeader {
 
 /// The wire formats, chosen once per message or connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Protocol {
     /// [`binary`](super::binary): Apache's `TBinaryProtocol`.
     #[default]
