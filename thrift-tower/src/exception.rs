@@ -189,3 +189,30 @@ impl Thrift for ApplicationException {
         w.write_struct_end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_comes_back_as_it_went() {
+        for code in -1..=20 {
+            let kind = ApplicationExceptionKind::from_code(code);
+            assert_eq!(kind.code(), code);
+            let named = !matches!(kind, ApplicationExceptionKind::Other(_));
+            assert_eq!(named, (0..=12).contains(&code), "{code}: {kind:?}");
+        }
+        assert_eq!(
+            ApplicationExceptionKind::from_code(11),
+            ApplicationExceptionKind::Loadshedding
+        );
+        assert_eq!(
+            ApplicationExceptionKind::from_code(12),
+            ApplicationExceptionKind::Timeout
+        );
+        let e = ApplicationException::new(ApplicationExceptionKind::Timeout, "`m` ran long");
+        assert_eq!(e.to_string(), "timed out in the server: `m` ran long");
+        let e = ApplicationException::new(ApplicationExceptionKind::Other(40), "");
+        assert_eq!(e.to_string(), "application error (type 40)");
+    }
+}

@@ -345,9 +345,10 @@ pub mod store_messages {
     impl GetArgs {
         /// What the IDL says of `Store.get`, for layers and transports.
         pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo = &::thrift_tower::codegen::MethodInfo::new(
-            "Store",
-            "get",
-        );
+                "Store",
+                "get",
+            )
+            .with_idempotent(true);
     }
 
     /// The reply of `get`: its result or one of its declared exceptions.
@@ -622,9 +623,10 @@ pub mod store_messages {
     impl PingArgs {
         /// What the IDL says of `Store.ping`, for layers and transports.
         pub const METHOD: &'static ::thrift_tower::codegen::MethodInfo = &::thrift_tower::codegen::MethodInfo::new(
-            "Store",
-            "ping",
-        );
+                "Store",
+                "ping",
+            )
+            .with_idempotent(true);
     }
 
     /// The reply of `ping`: its result or one of its declared exceptions.

@@ -461,3 +461,306 @@ impl<F: Future> Future for CatchUnwind<F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn call(name: &'static str, message_type: MessageType) -> Request {
+        Request::new(
+            MessageHeader::new(name, message_type, 7),
+            Protocol::Compact,
+            Bytes::from_static(b"\x00"),
+        )
+    }
+
+    /// What `service`, wrapped, answers to a call of `name`.
+    async fn answer<S>(service: S, name: &'static str) -> Response
+    where
+        S: Service<Request, Response = Response>,
+        S::Error: Into<BoxError>,
+    {
+        AlwaysReply::new(service)
+            .oneshot(call(name, MessageType::Call))
+            .await
+            .unwrap_or_else(|e| match e {})
+    }
+
+    /// The exception `response` carries, checked to answer the call `name` with seqid 7.
+    #[track_caller]
+    fn exception(response: &Response, name: &str) -> (ApplicationExceptionKind, String) {
+        assert_eq!(
+            response.header(),
+            &MessageHeader::new(name.to_string(), MessageType::Exception, 7)
+        );
+        let e: ApplicationException = protocol::decode(
+            response.protocol(),
+            response.body().clone(),
+            Default::default(),
+        )
+        .unwrap();
+        (e.kind(), e.message().to_string())
+    }
+
+    fn echo(request: Request) -> std::future::Ready<Result<Response, BoxError>> {
+        let reply = MessageHeader::new(request.method().to_string(), MessageType::Reply, 7);
+        std::future::ready(Ok(Response::new(
+            reply,
+            request.protocol(),
+            request.into_body(),
+        )))
+    }
+
+    fn failing(
+        error: impl Fn() -> BoxError + Clone,
+    ) -> impl Service<Request, Response = Response, Error = BoxError> {
+        tower::service_fn(move |_: Request| {
+            let error = error.clone();
+            async move { Err::<Response, _>(error()) }
+        })
+    }
+
+    /// A service that is never ready.
+    #[derive(Clone)]
+    struct Busy;
+
+    impl Service<Request> for Busy {
+        type Response = Response;
+        type Error = BoxError;
+        type Future = std::future::Ready<Result<Response, BoxError>>;
+        fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            Poll::Pending
+        }
+        fn call(&mut self, request: Request) -> Self::Future {
+            echo(request)
+        }
+    }
+
+    /// A service whose `poll_ready` fails, or panics.
+    #[derive(Clone)]
+    struct Broken {
+        panics: bool,
+    }
+
+    impl Service<Request> for Broken {
+        type Response = Response;
+        type Error = BoxError;
+        type Future = std::future::Ready<Result<Response, BoxError>>;
+        fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            if self.panics {
+                panic!("not ready, loudly");
+            }
+            Poll::Ready(Err("the backend is gone".into()))
+        }
+        fn call(&mut self, request: Request) -> Self::Future {
+            echo(request)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reply_goes_through_untouched() {
+        let response = answer(tower::service_fn(echo), "ping").await;
+        assert_eq!(
+            response.header(),
+            &MessageHeader::new("ping", MessageType::Reply, 7)
+        );
+        assert_eq!(&response.body()[..], b"\x00");
+    }
+
+    #[tokio::test]
+    async fn each_failure_becomes_its_documented_exception() {
+        use ApplicationExceptionKind as Kind;
+        let declined = || -> BoxError {
+            Box::new(ApplicationException::new(Kind::WrongMethodName, "not you"))
+        };
+        let cases: Vec<(Response, &str, Kind, &str)> = vec![
+            (
+                answer(failing(declined), "auth").await,
+                "auth",
+                Kind::WrongMethodName,
+                "not you",
+            ),
+            (
+                answer(
+                    failing(move || Box::new(Error::from(declined_inner()))),
+                    "auth",
+                )
+                .await,
+                "auth",
+                Kind::WrongMethodName,
+                "not you",
+            ),
+            (
+                answer(
+                    tower::timeout::Timeout::new(
+                        tower::service_fn(|r: Request| async move {
+                            tokio::time::sleep(Duration::from_secs(10)).await;
+                            echo(r).await
+                        }),
+                        Duration::from_millis(10),
+                    ),
+                    "slow",
+                )
+                .await,
+                "slow",
+                Kind::Timeout,
+                "`slow` timed out in the server",
+            ),
+            (
+                answer(
+                    failing(|| {
+                        Box::new(Error::from_service(tower::timeout::error::Elapsed::new()))
+                    }),
+                    "slow",
+                )
+                .await,
+                "slow",
+                Kind::Timeout,
+                "`slow` timed out in the server",
+            ),
+            (
+                answer(tower::load_shed::LoadShed::new(Busy), "busy").await,
+                "busy",
+                Kind::Loadshedding,
+                "the server is overloaded and did not run `busy`",
+            ),
+            (
+                answer(
+                    failing(|| Box::new(ProtocolError::invalid("bad bytes"))),
+                    "odd",
+                )
+                .await,
+                "odd",
+                Kind::ProtocolError,
+                "invalid data: bad bytes",
+            ),
+            (
+                answer(
+                    failing(|| Box::new(std::io::Error::other("disk on fire"))),
+                    "save",
+                )
+                .await,
+                "save",
+                Kind::InternalError,
+                "disk on fire",
+            ),
+            (
+                answer(Broken { panics: false }, "gone").await,
+                "gone",
+                Kind::InternalError,
+                "the backend is gone",
+            ),
+            (
+                answer(Broken { panics: true }, "gone").await,
+                "gone",
+                Kind::InternalError,
+                "`gone` panicked: not ready, loudly",
+            ),
+            (
+                answer(
+                    tower::service_fn(|r: Request| {
+                        if r.method() == "boom" {
+                            panic!("in call");
+                        }
+                        echo(r)
+                    }),
+                    "boom",
+                )
+                .await,
+                "boom",
+                Kind::InternalError,
+                "`boom` panicked: in call",
+            ),
+            (
+                answer(
+                    tower::service_fn(|_: Request| async move {
+                        tokio::task::yield_now().await;
+                        if true {
+                            panic!("in the future, value {}", 42);
+                        }
+                        Ok::<Response, BoxError>(Response::oneway(
+                            &MessageHeader::new("later", MessageType::Call, 7),
+                            Protocol::Compact,
+                        ))
+                    }),
+                    "later",
+                )
+                .await,
+                "later",
+                Kind::InternalError,
+                "`later` panicked: in the future, value 42",
+            ),
+        ];
+        for (response, name, kind, message) in cases {
+            assert_eq!(exception(&response, name), (kind, message.to_string()));
+        }
+    }
+
+    fn declined_inner() -> ApplicationException {
+        ApplicationException::new(ApplicationExceptionKind::WrongMethodName, "not you")
+    }
+
+    #[tokio::test]
+    async fn a_oneway_call_is_never_answered() {
+        let oneway = |service| async move {
+            AlwaysReply::new(service)
+                .oneshot(call("note", MessageType::Oneway))
+                .await
+                .unwrap_or_else(|e| match e {})
+        };
+        let response = oneway(failing(|| "lost".into())).await;
+        assert!(response.is_oneway() && response.body().is_empty());
+        assert_eq!(response.header().seqid, 7);
+        let response = AlwaysReply::new(Broken { panics: true })
+            .oneshot(call("note", MessageType::Oneway))
+            .await
+            .unwrap_or_else(|e| match e {});
+        assert!(response.is_oneway());
+    }
+
+    #[tokio::test]
+    async fn after_a_failed_poll_ready_the_service_is_asked_again() {
+        // `poll_ready` failed once; that call is answered with the failure, and the next
+        // call finds the service ready again.
+        #[derive(Clone)]
+        struct FailsOnce(std::sync::Arc<std::sync::atomic::AtomicBool>);
+        impl Service<Request> for FailsOnce {
+            type Response = Response;
+            type Error = BoxError;
+            type Future = std::future::Ready<Result<Response, BoxError>>;
+            fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+                if self.0.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                    return Poll::Ready(Err("once".into()));
+                }
+                Poll::Ready(Ok(()))
+            }
+            fn call(&mut self, request: Request) -> Self::Future {
+                echo(request)
+            }
+        }
+        let mut service = AlwaysReply::new(FailsOnce(std::sync::Arc::new(true.into())));
+        let first = service
+            .ready()
+            .await
+            .unwrap()
+            .call(call("a", MessageType::Call))
+            .await;
+        let first = first.unwrap_or_else(|e| match e {});
+        assert_eq!(
+            exception(&first, "a"),
+            (ApplicationExceptionKind::InternalError, "once".to_string())
+        );
+        let second = service
+            .ready()
+            .await
+            .unwrap()
+            .call(call("a", MessageType::Call))
+            .await;
+        let second = second.unwrap_or_else(|e| match e {});
+        assert_eq!(second.header().message_type, MessageType::Reply);
+    }
+}
