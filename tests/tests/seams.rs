@@ -431,3 +431,24 @@ async fn a_layer_reads_each_call_s_metadata_without_matching_names() {
         ]
     );
 }
+
+#[test]
+fn apache_s_compiler_accepts_the_idempotent_annotation() {
+    // The IDL marked for our clients must still compile with Apache's own compiler.
+    let idl = tests::apache_python::repo_root().join("thrift-codegen/tests/golden/service.thrift");
+    let out = std::env::temp_dir().join(format!("thrift-tower-seams-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let run = std::process::Command::new("thrift")
+        .args(["--gen", "json", "-out"])
+        .arg(&out)
+        .arg(&idl)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run thrift: {e}; {}", tests::process::SETUP_HINT));
+    let _ = std::fs::remove_dir_all(&out);
+    assert!(
+        run.status.success(),
+        "thrift --gen json {}: {}",
+        idl.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

@@ -28,14 +28,22 @@
 //! client `FooClient<S>`. Everything between them is a `tower::Service<Request, Response =
 //! Response>`:
 //!
-//! - [`Server`] serves generated servers on TCP or Unix sockets, behind any tower layers,
-//!   with framing and protocol detected per connection (every Apache client can connect)
-//!   and Apache's multiplexed service names. See [`server`] for its limits and timeouts.
+//! - [`Server`] serves generated servers on TCP or Unix sockets, or on any stream of
+//!   connections ([`Router::serve_with_incoming`](server::Router::serve_with_incoming)),
+//!   behind any tower layers, with framing and protocol detected per connection (every
+//!   Apache client can connect) and Apache's multiplexed service names. See [`server`] for
+//!   its limits and timeouts.
+//! - [`server::AlwaysReply`] answers every call: whatever fails (a layer's timeout, a load
+//!   shed, a panic, an unknown method) becomes the `TApplicationException` Apache's clients
+//!   expect, with a documented kind and wording. The server uses it; so can any transport.
 //! - [`Endpoint`] and [`Channel`]: one connection whose calls are pipelined and matched by
-//!   sequence id; see [`client`]. A channel implements `tower::load::Load`, so tower's
-//!   balancers spread calls over many.
+//!   sequence id, made by TCP, a Unix socket or any connector; see [`client`]. A channel
+//!   implements `tower::load::Load`, so tower's balancers spread calls over many.
 //! - [`layer::MultiplexLayer`] names calls for a multiplexed server.
-//! - [`transport::MessageCodec`] reads and writes whole messages on any byte stream.
+//! - [`transport`]: the pieces transports are made of (framing codecs, incoming connections
+//!   and what they know of themselves, connectors), each replaceable.
+//! - [`message`]: what a call carries besides its body: transport headers, the connection,
+//!   a deadline, and what the IDL says of its method (oneway, idempotent).
 //!
 //! # Limits
 //!

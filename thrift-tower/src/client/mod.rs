@@ -3,9 +3,10 @@
 //!
 //! # The model
 //!
-//! A `Channel` is one connection (TCP, or a Unix domain socket), owned by a background
-//! task that the channel spawns. Every clone of a channel sends through that one task, so
-//! cloning is cheap and clones share the connection:
+//! A `Channel` is one connection (TCP, a Unix domain socket, or whatever a connector given
+//! to [`Endpoint::connect_with_connector`] makes: a TLS stream, an in-memory pipe), owned by
+//! a background task that the channel spawns. Every clone of a channel sends through that
+//! one task, so cloning is cheap and clones share the connection:
 //!
 //! ```text
 //!  Channel (clone) --.                      .--> write: one buffer per batch of calls
@@ -23,6 +24,9 @@
 //!   an answer at once. [`poll_ready`](tower_service::Service::poll_ready) reserves a slot
 //!   for the next call, and is not ready while none is free: "clone, then call" works, and
 //!   a slow server slows its callers down instead of growing a queue.
+//! - **Metadata.** A request goes out with what it carries: a generated client's requests
+//!   carry their method's [`MethodInfo`](crate::message::MethodInfo) (oneway, idempotent),
+//!   which layers between the client and the channel can read.
 //! - **Oneway calls** (header type [`Oneway`](crate::MessageType::Oneway)) complete with
 //!   [`Response::oneway`](crate::Response::oneway) as soon as they are written; nothing
 //!   comes back for them.

@@ -20,6 +20,22 @@
 //! [`Server::protocol`]. Calls on one connection run concurrently and their replies go out
 //! as they finish, each with its call's sequence id.
 //!
+//! # Connections
+//!
+//! [`Router::serve`] and its siblings listen on TCP or a Unix socket;
+//! [`Router::serve_with_incoming`] serves any stream of connections (TLS, in-memory pipes,
+//! sockets from systemd). Each connection tells what it knows of itself through
+//! [`crate::transport::Connected`], and every request it carries has that
+//! ([`Request::connection`](crate::message::Message::connection)); a generated server's
+//! handler reads the request it serves with [`with_request`].
+//!
+//! # Failures
+//!
+//! Every call gets an answer: [`AlwaysReply`], around the layers and services, turns a
+//! layer's error, a panic or an unknown method into the `TApplicationException` Apache's
+//! clients expect (its docs list each cause, kind and wording). To serve the same stack
+//! elsewhere, [`Router::into_service`] returns it.
+//!
 //! # Limits
 //!
 //! [`Limits`] bound frames and messages; [`Server::max_connections`],
