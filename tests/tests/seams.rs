@@ -452,3 +452,34 @@ fn apache_s_compiler_accepts_the_idempotent_annotation() {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_deadline_a_layer_sets_is_honoured_by_the_channel() {
+    // A server that accepts and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move { listener.accept().await.map(|(io, _)| io) });
+    let channel = Endpoint::from(addr).connect().await.unwrap();
+    let with_deadline = tower::ServiceBuilder::new()
+        .map_request(|mut request: Request| {
+            request.set_deadline(Some(
+                tokio::time::Instant::now() + Duration::from_millis(100),
+            ));
+            request
+        })
+        .service(channel);
+    let client = SecondServiceClient::new(with_deadline);
+    let started = std::time::Instant::now();
+    let error = client.secondtest_string("x".into()).await.unwrap_err();
+    let SecondtestStringError::Other(error) = error;
+    assert!(error.is_timeout(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("thrift call `secondtestString` timed out after"),
+        "{error}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(90));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(held);
+}

@@ -9,7 +9,7 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 use tokio_util::sync::PollSemaphore;
 use tower_service::Service;
 
@@ -175,10 +175,20 @@ impl Service<Request> for Channel {
             )));
         }
         let (reply, replied) = oneshot::channel();
-        let timeout = self
-            .endpoint
-            .timeout
-            .map(|after| (request.header().name.clone(), after));
+        // The call ends at the earlier of the request's deadline and the endpoint's timeout.
+        let now = Instant::now();
+        let deadline = match (request.deadline(), self.endpoint.timeout) {
+            (Some(at), Some(after)) => Some(at.min(now + after)),
+            (Some(at), None) => Some(at),
+            (None, Some(after)) => Some(now + after),
+            (None, None) => None,
+        };
+        let timeout = deadline.map(|at| {
+            (
+                request.header().name.clone(),
+                at.saturating_duration_since(now),
+            )
+        });
         if self.calls.send(Call { request, reply }).is_err() {
             return ResponseFuture::failed(Self::stopped());
         }
@@ -187,9 +197,7 @@ impl Service<Request> for Channel {
                 replied,
                 _slot: slot,
             },
-            deadline: timeout
-                .as_ref()
-                .map(|(_, after)| tokio::time::sleep(*after)),
+            deadline: deadline.map(tokio::time::sleep_until),
             timeout,
         }
     }
@@ -201,7 +209,7 @@ pin_project_lite::pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct ResponseFuture {
         state: State,
-        // The call's method and timeout, for the error, if the endpoint has a timeout.
+        // The call's method and how long it was given, for the error, if it has a deadline.
         timeout: Option<(ByteStr, Duration)>,
         #[pin]
         deadline: Option<Sleep>,

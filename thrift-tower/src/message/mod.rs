@@ -195,7 +195,9 @@ impl Message<Call> {
     }
 
     /// Sets when the caller stops waiting (`None`: never). Layers and transports that know
-    /// deadlines honour it; it is not sent on the wire by transports without headers.
+    /// deadlines honour it: a [`Channel`](crate::Channel) fails the call when it passes
+    /// ([`Error::is_timeout`](crate::Error::is_timeout)). Transports without headers do not
+    /// send it.
     pub fn set_deadline(&mut self, deadline: Option<Instant>) {
         self.kind.deadline = deadline;
     }
