@@ -67,7 +67,7 @@ use crate::protocol::{self, MessageHeader, MessageType, Protocol, ProtocolError}
 /// # let _ = service;
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AlwaysReply<S> {
     inner: S,
     /// `poll_ready` failed: the next call is answered with this.
@@ -94,20 +94,18 @@ impl<S> AlwaysReply<S> {
     }
 }
 
+impl<S: Clone> Clone for AlwaysReply<S> {
+    /// A clone of the service, to be made ready on its own ("clone, then call"): it does
+    /// not inherit a failure of this one's `poll_ready`.
+    fn clone(&self) -> Self {
+        AlwaysReply::new(self.inner.clone())
+    }
+}
+
 /// What went wrong before a reply existed.
 enum Failure {
     Error(BoxError),
     Panic(Box<dyn Any + Send>),
-}
-
-impl Clone for Failure {
-    /// A clone of a service is made ready on its own: it never starts with a failure.
-    fn clone(&self) -> Self {
-        match self {
-            Failure::Error(e) => Failure::Error(e.to_string().into()),
-            Failure::Panic(p) => Failure::Panic(Box::new(panic_message(&**p).to_owned())),
-        }
-    }
 }
 
 impl fmt::Debug for Failure {

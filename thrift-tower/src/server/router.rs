@@ -143,11 +143,11 @@ pub type Names = fn(&mut Vec<&'static str>);
 #[allow(unreachable_pub)]
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
-pub enum Target<'a> {
+pub enum Target {
     /// A plain method name: the first service added.
     First,
-    /// `Service:method`: the service of that name, and where the plain name starts.
-    Named { service: &'a str, method_at: usize },
+    /// `Service:method`: the service named by the method name's first `service_len` bytes.
+    Named { service_len: usize },
 }
 
 mod sealed {
@@ -167,7 +167,7 @@ pub trait RouteList: sealed::Sealed {
     /// Calls the service `target` names; `all` lists every name, for the reply to a name
     /// no service has.
     #[doc(hidden)]
-    fn route(&mut self, target: Target<'_>, request: Request, all: Names) -> Self::Future;
+    fn route(&mut self, target: Target, request: Request, all: Names) -> Self::Future;
 
     #[doc(hidden)]
     const EMPTY: bool;
@@ -180,14 +180,14 @@ impl RouteList for NoRoute {
 
     fn names(_names: &mut Vec<&'static str>) {}
 
-    fn route(&mut self, target: Target<'_>, request: Request, all: Names) -> Self::Future {
+    fn route(&mut self, target: Target, request: Request, all: Names) -> Self::Future {
         let response = match target {
             // Only a router with no service at all gets here.
             Target::First => unknown_method(&request, "(none)"),
-            Target::Named { service, .. } => {
+            Target::Named { service_len } => {
                 let mut names = Vec::new();
                 all(&mut names);
-                unknown_service(&request, service, &names)
+                unknown_service(&request, &request.method()[..service_len], &names)
             }
         };
         ready(Ok(response))
@@ -210,15 +210,15 @@ where
         names.push(S::NAME);
     }
 
-    fn route(&mut self, target: Target<'_>, mut request: Request, all: Names) -> Self::Future {
+    fn route(&mut self, target: Target, mut request: Request, all: Names) -> Self::Future {
         let here = match target {
             // The first service added is the last in the list.
             Target::First => Next::EMPTY,
-            Target::Named { service, method_at } if service == S::NAME => {
+            Target::Named { service_len } if request.method()[..service_len] == *S::NAME => {
                 // Strip `Service:`; the name shares the received buffer, so this copies
                 // nothing.
                 let header = request.header_mut();
-                header.name = header.name.slice_from(method_at);
+                header.name = header.name.slice_from(service_len + 1);
                 true
             }
             Target::Named { .. } => false,
@@ -288,15 +288,97 @@ impl<R: RouteList> Service<Request> for Routes<R> {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        // The name is cloned (a reference count) so the request can move on with it.
-        let name = request.header().name.clone();
-        let target = match name.split_once(':') {
-            Some((service, _)) => Target::Named {
-                service,
-                method_at: service.len() + 1,
-            },
+        let target = match request.method().find(':') {
+            Some(service_len) => Target::Named { service_len },
             None => Target::First,
         };
         self.list.route(target, request, R::names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::exception::ApplicationException;
+    use crate::protocol::{self, MessageHeader, MessageType, Protocol};
+
+    /// Answers with the name it saw, in a reply naming its service.
+    #[derive(Debug, Clone)]
+    struct Svc<const N: char>;
+
+    impl NamedService for Svc<'A'> {
+        const NAME: &'static str = "Alpha";
+    }
+    impl NamedService for Svc<'B'> {
+        const NAME: &'static str = "Beta";
+    }
+
+    impl<const N: char> Service<Request> for Svc<N>
+    where
+        Self: NamedService,
+    {
+        type Response = Response;
+        type Error = Infallible;
+        type Future = Ready<Result<Response, Infallible>>;
+        fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, request: Request) -> Self::Future {
+            let name = format!("{}/{}", Self::NAME, request.method());
+            let header = MessageHeader::new(name, MessageType::Reply, 1);
+            ready(Ok(Response::new(header, Protocol::Binary, Bytes::new())))
+        }
+    }
+
+    async fn route<R: RouteList>(routes: &Routes<R>, name: &'static str) -> String
+    where
+        Routes<R>: Clone,
+    {
+        let request = Request::new(
+            MessageHeader::new(name, MessageType::Call, 1),
+            Protocol::Binary,
+            Bytes::from_static(b"\x00"),
+        );
+        let Ok(response) = routes.clone().oneshot(request).await;
+        match response.header().message_type {
+            MessageType::Reply => response.header().name.to_string(),
+            _ => {
+                let e: ApplicationException = protocol::decode(
+                    Protocol::Binary,
+                    response.body().clone(),
+                    Default::default(),
+                )
+                .unwrap();
+                format!("{:?}: {}", e.kind(), e.message())
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn names_pick_services_and_unknown_ones_are_answered() {
+        let routes = Routes::new().add(Svc::<'A'>).add(Svc::<'B'>);
+        assert_eq!(routes.names(), ["Alpha", "Beta"]);
+        assert_eq!(route(&routes, "ping").await, "Alpha/ping");
+        assert_eq!(route(&routes, "Alpha:ping").await, "Alpha/ping");
+        assert_eq!(route(&routes, "Beta:ping").await, "Beta/ping");
+        assert_eq!(
+            route(&routes, "Gamma:ping").await,
+            "UnknownMethod: no service `Gamma` for `Gamma:ping` (this server has `Alpha`, `Beta`)"
+        );
+        let optional = Routes::new()
+            .add(Optional::new(None::<Svc<'A'>>))
+            .add(Optional::new(Some(Svc::<'B'>)));
+        assert_eq!(route(&optional, "Beta:ping").await, "Beta/ping");
+        assert_eq!(
+            route(&optional, "ping").await,
+            "UnknownMethod: service `Alpha` is not served here (the call was `ping`)"
+        );
+        assert_eq!(
+            route(&Routes::new(), "ping").await,
+            "UnknownMethod: no method `ping` in service `(none)`"
+        );
     }
 }
