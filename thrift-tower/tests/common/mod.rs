@@ -1,6 +1,10 @@
-//! A struct with a field of every kind, written as generated code would write it, shared by
-//! the integration tests of the protocols.
+//! What the integration tests share: for the protocol tests, a struct with a field of every
+//! kind, written as generated code would write it; for the server and channel tests, a raw
+//! peer on a socket ([`peer`]). A test binary in a folder of its own reaches this module with
+//! `#[path = "../common/mod.rs"] mod common;`. Each binary uses a part of it, hence the allows.
 #![allow(dead_code, unreachable_pub)]
+
+pub mod peer;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -226,6 +230,8 @@ pub fn encode<T: Thrift>(protocol: Protocol, value: &T) -> Bytes {
         .unwrap_or_else(|e| panic!("encoding with {protocol} failed: {e}"))
 }
 
+// `dead_code` does not cover an unused re-export, and the server and channel tests use none.
+#[allow(unused_imports)]
 pub use thrift_tower::protocol::decode;
 
 /// Reads a whole message (header, then any struct body) without knowing its type.
