@@ -547,15 +547,18 @@ impl Context<'_> {
             });
         }
         let server = joined(rust_name, "Server");
+        // What else a call carries (its connection, headers, deadline) is one call away.
+        let context = " A method reads the request it serves (its connection, headers and \
+                       deadline) with `thrift_tower::server::with_request`.";
         let trait_doc = if s.doc.is_none() {
             let d = format!(
                 " The handler of service `{}`: implement it and serve it with [`{server}`].",
                 s.name,
             );
-            quote!(#[doc = #d])
+            quote!(#[doc = #d] #[doc = ""] #[doc = #context])
         } else {
             let d = format!(" Implement it and serve it with [`{server}`].");
-            quote!(#doc #[doc = ""] #[doc = #d])
+            quote!(#doc #[doc = ""] #[doc = #d] #[doc = ""] #[doc = #context])
         };
         Ok(quote! {
             #trait_doc

@@ -690,6 +690,8 @@ pub mod store_messages {
 /// A key-value store.
 ///
 /// Implement it and serve it with [`StoreServer`].
+///
+/// A method reads the request it serves (its connection, headers and deadline) with `thrift_tower::server::with_request`.
 pub trait Store: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// The value of `key`.
     fn get(
@@ -1486,6 +1488,8 @@ pub mod batch_store_messages {
 /// A store that also works in batches.
 ///
 /// Implement it and serve it with [`BatchStoreServer`].
+///
+/// A method reads the request it serves (its connection, headers and deadline) with `thrift_tower::server::with_request`.
 pub trait BatchStore: Store {
     /// Handles `getMany`.
     fn get_many(
