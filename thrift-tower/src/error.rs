@@ -164,8 +164,9 @@ impl Error {
         }
     }
 
-    /// A configuration or request that cannot work.
-    pub(crate) fn config(message: impl Into<Cow<'static, str>>) -> Self {
+    /// A configuration or request that cannot work, whatever the peer does
+    /// ([`is_config`](Error::is_config)). For transports of other crates.
+    pub fn config(message: impl Into<Cow<'static, str>>) -> Self {
         Error {
             inner: Box::new(ErrorInner::Config(message.into())),
         }

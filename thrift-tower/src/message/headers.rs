@@ -60,7 +60,13 @@ impl Headers {
         }
     }
 
-    /// Removes `key`, returning its value.
+    /// Adds `key` with `value`, keeping any value `key` has already (as an HTTP header may
+    /// appear twice); [`get`](Self::get) gives the first.
+    pub fn append(&mut self, key: impl Into<ByteStr>, value: impl Into<ByteStr>) {
+        self.entries.push((key.into(), value.into()));
+    }
+
+    /// Removes `key` (its first value, if it has several), returning its value.
     pub fn remove(&mut self, key: &str) -> Option<ByteStr> {
         let at = self.entries.iter().position(|(k, _)| k.as_str() == key)?;
         Some(self.entries.remove(at).1)
@@ -111,6 +117,11 @@ mod tests {
         assert_eq!(h.remove("b").as_deref(), Some("3"));
         assert_eq!(h.remove("b"), None);
         assert_eq!(format!("{h:?}"), r#"{"a": "2"}"#);
+        h.append("a", "3");
+        assert_eq!(h.get("a"), Some("2"));
+        assert_eq!(h.len(), 2);
+        assert_eq!(h.remove("a").as_deref(), Some("2"));
+        assert_eq!(h.get("a"), Some("3"));
         assert_eq!(Headers::new().len(), 0);
     }
 }

@@ -105,14 +105,22 @@ impl<S: Clone> Clone for AlwaysReply<S> {
 /// What went wrong before a reply existed.
 enum Failure {
     Error(BoxError),
-    Panic(Box<dyn Any + Send>),
+    /// A panic's message: kept rather than its payload, which is not `Sync` (and the
+    /// service, holding a failure of `poll_ready`, must be, to be mounted in axum).
+    Panic(String),
+}
+
+impl Failure {
+    fn panic(payload: &(dyn Any + Send)) -> Self {
+        Failure::Panic(panic_message(payload).to_owned())
+    }
 }
 
 impl fmt::Debug for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Failure::Error(e) => f.debug_tuple("Error").field(e).finish(),
-            Failure::Panic(p) => f.debug_tuple("Panic").field(&panic_message(&**p)).finish(),
+            Failure::Panic(p) => f.debug_tuple("Panic").field(p).finish(),
         }
     }
 }
@@ -135,7 +143,7 @@ where
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(Ok(()))) => {}
             Ok(Poll::Ready(Err(e))) => self.not_ready = Some(Failure::Error(e.into())),
-            Err(panic) => self.not_ready = Some(Failure::Panic(panic)),
+            Err(panic) => self.not_ready = Some(Failure::panic(&*panic)),
         }
         Poll::Ready(Ok(()))
     }
@@ -148,7 +156,7 @@ where
         let inner = &mut self.inner;
         match catch_unwind(AssertUnwindSafe(|| inner.call(request))) {
             Ok(future) => AlwaysReplyFuture::running(future, call),
-            Err(panic) => AlwaysReplyFuture::answered(call.answer(Failure::Panic(panic))),
+            Err(panic) => AlwaysReplyFuture::answered(call.answer(Failure::panic(&*panic))),
         }
     }
 }
@@ -175,7 +183,7 @@ impl CallOf {
         let method: &str = &self.header.name;
         let exception = match &failure {
             Failure::Error(e) => exception_for(method, &**e),
-            Failure::Panic(p) => panicked(method, &**p),
+            Failure::Panic(p) => panicked_with(method, p),
         };
         let internal = exception.kind() == ApplicationExceptionKind::InternalError;
         if internal || matches!(failure, Failure::Panic(_)) {
@@ -250,7 +258,7 @@ where
                     Ok(Poll::Pending) => return Poll::Pending,
                     Ok(Poll::Ready(Ok(response))) => return Poll::Ready(Ok(response)),
                     Ok(Poll::Ready(Err(e))) => Failure::Error(e.into()),
-                    Err(panic) => Failure::Panic(panic),
+                    Err(panic) => Failure::panic(&*panic),
                 };
                 let call = call
                     .take()
@@ -337,9 +345,13 @@ fn timed_out(method: &str) -> ApplicationException {
 
 /// The exception for a panic in the call of `method`.
 pub(crate) fn panicked(method: &str, panic: &(dyn Any + Send)) -> ApplicationException {
+    panicked_with(method, panic_message(panic))
+}
+
+fn panicked_with(method: &str, message: &str) -> ApplicationException {
     ApplicationException::new(
         ApplicationExceptionKind::InternalError,
-        format!("`{method}` panicked: {}", panic_message(panic)),
+        format!("`{method}` panicked: {message}"),
     )
 }
 
@@ -458,6 +470,13 @@ impl<F: Future> Future for CatchUnwind<F> {
             Err(panic) => Poll::Ready(Err(panic)),
         }
     }
+}
+
+/// The wrapper is `Send + Sync` whenever the service is: axum mounts only such services.
+#[allow(dead_code)]
+fn assert_send_sync<S: Send + Sync>() {
+    fn is<T: Send + Sync>() {}
+    is::<AlwaysReply<S>>();
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ mod tcp;
 mod unix;
 
 pub(crate) use self::buffer::IoBuffer;
-pub use self::codec::{Framing, MessageCodec};
+pub use self::codec::{Framing, MessageCodec, decode_message, encode_message};
 pub use self::connect::Address;
 pub use self::incoming::Connected;
 #[cfg(unix)]

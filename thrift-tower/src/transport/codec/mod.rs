@@ -21,6 +21,7 @@ mod detect;
 mod framed;
 mod message;
 
+pub use self::message::{decode_message, encode_message};
 use std::fmt;
 use std::marker::PhantomData;
 
