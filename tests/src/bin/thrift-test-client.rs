@@ -34,6 +34,7 @@ use tests::thrift_test::{
 use tests::thrift_test_handler::{insanity_answer, map_map};
 use thrift_tower::bytes::Bytes;
 use thrift_tower::layer::MultiplexLayer;
+use thrift_tower::protocol::Protocol;
 use thrift_tower::transport::Framing;
 use thrift_tower::{Channel, Endpoint, Error, Request, Response};
 use tower::{Service, ServiceBuilder};
@@ -92,7 +93,7 @@ async fn main() -> ExitCode {
     let framing = match options.transport {
         Transport::Buffered => Framing::Buffered,
         Transport::Framed => Framing::Framed,
-        Transport::Http => return usage("the http transport is not supported"),
+        Transport::Http => return over_http(&options).await,
     };
     let (endpoint, target) = match endpoint(&options) {
         Ok(e) => e,
@@ -114,8 +115,35 @@ async fn main() -> ExitCode {
         }
     };
     let protocol = channel.protocol();
+    run(channel, protocol, &options).await
+}
+
+/// Runs every case over HTTP: each call a POST to `http://HOST:PORT/PATH`.
+async fn over_http(options: &Options) -> ExitCode {
+    if options.domain_socket.is_some() {
+        return usage("the http transport runs over TCP, not a domain socket");
+    }
+    let host = if options.host.contains(':') && !options.host.starts_with('[') {
+        format!("[{}]", options.host)
+    } else {
+        options.host.clone()
+    };
+    let url = format!("http://{host}:{}{}", options.port, options.path);
+    println!("thrift-test-client: {} to {url}", options.describe());
+    let client = match thrift_http::HttpClient::builder(&url)
+        .timeout(CALL_TIMEOUT)
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return usage(&e.to_string()),
+    };
+    run(client, options.protocol, options).await
+}
+
+/// Runs every case through `channel`, whose calls are encoded with `protocol`.
+async fn run<S: Stack>(channel: S, protocol: Protocol, options: &Options) -> ExitCode {
     let mut runner = Runner::default();
-    let json = protocol == thrift_tower::protocol::Protocol::Json;
+    let json = protocol == Protocol::Json;
     if options.multiplexed {
         let thrift_test = ThriftTestClient::new(
             ServiceBuilder::new()
@@ -132,7 +160,7 @@ async fn main() -> ExitCode {
         run_all(&mut runner, &thrift_test, Some(&second), json).await;
     } else {
         let thrift_test = ThriftTestClient::new(channel).with_protocol(protocol);
-        run_all::<Channel>(&mut runner, &thrift_test, None, json).await;
+        run_all::<S>(&mut runner, &thrift_test, None, json).await;
     }
     println!("{} passed, {} failed", runner.passed, runner.failed);
     ExitCode::from(runner.failed_groups)
@@ -143,7 +171,7 @@ fn usage(problem: &str) -> ExitCode {
     eprintln!(
         "usage: thrift-test-client [--host H] [--port N] \
          [--protocol binary|compact|json|multi|multic|multij] \
-         [--transport buffered|framed] [--domain-socket PATH]"
+         [--transport buffered|framed|http] [--path PATH] [--domain-socket PATH]"
     );
     ExitCode::from(ERR_UNKNOWN)
 }

@@ -12,7 +12,7 @@ use tests::cross::{Options, Transport};
 use tests::thrift_test::{SecondServiceServer, ThriftTestServer};
 use tests::thrift_test_handler::ThriftTestHandler;
 use thrift_tower::Server;
-use thrift_tower::transport::Framing;
+use thrift_tower::transport::{Framing, TcpIncoming};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,11 +25,8 @@ async fn main() -> ExitCode {
     };
     let framing = match options.transport {
         Transport::Buffered => Framing::Buffered,
-        Transport::Framed => Framing::Framed,
-        Transport::Http => {
-            eprintln!("thrift-test-server: the http transport is not available yet");
-            return ExitCode::from(2);
-        }
+        // Unused over HTTP, where each body holds one message.
+        Transport::Framed | Transport::Http => Framing::Framed,
     };
     let server = Server::builder()
         .framing(framing)
@@ -73,9 +70,21 @@ async fn main() -> ExitCode {
                 "thrift-test-server listening on port {port} ({})",
                 options.describe()
             );
-            router
-                .serve_with_listener(listener, std::future::pending())
-                .await
+            if options.transport == Transport::Http {
+                // Any path, as Apache's Python THttpServer answers.
+                let service = thrift_http::service(router.into_service()).protocol(options.protocol);
+                thrift_http::HttpServer::new()
+                    .serve_with_incoming(
+                        TcpIncoming::from_listener(listener),
+                        service,
+                        std::future::pending(),
+                    )
+                    .await
+            } else {
+                router
+                    .serve_with_listener(listener, std::future::pending())
+                    .await
+            }
         }
     };
     match result {
