@@ -3,14 +3,20 @@
 // Usage:
 //
 //     cross_client --port N [--protocol binary|compact|json|multi|multic|multij]
-//                  [--transport buffered|framed] [--host H] [--timeout SECONDS]
-//                  [--connect-wait SECONDS]
+//                  [--transport buffered|framed|http] [--path /PATH] [--host H]
+//                  [--timeout SECONDS] [--connect-wait SECONDS]
 //
 // It is compiled with the code `thrift --gen cpp` makes from Apache's ThriftTest.thrift
 // (see tests/src/apache_cpp.rs). Flags are those of Apache Thrift's cross-test programs, as
 // `--flag value` or `--flag=value`. The multi* protocols send ThriftTest calls through a
 // TMultiplexedProtocol named "ThriftTest" and also call SecondService, named
 // "SecondService", on the same connection.
+//
+// `--transport http` wraps the socket in Apache's THttpClient, which POSTs each call to
+// `--path` ("/" unless told; Apache's own test client uses "/service") with `Host: H` (the
+// host alone, as THttpClient's constructors write it), all on one keep-alive connection.
+// THttpClient sends a oneway call and returns without reading any response; it reads
+// bodies sized by Content-Length or chunked, and fails on a status other than 200 (or 100).
 //
 // The client calls every ThriftTest method with several arguments, edge values included
 // (empty and non-ASCII strings, integer extremes, negative, tiny, huge, infinite and NaN
@@ -65,6 +71,7 @@
 #include <thrift/protocol/TProtocolDecorator.h>
 #include <thrift/protocol/TProtocolException.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/THttpClient.h>
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
 
@@ -84,6 +91,7 @@ using apache::thrift::protocol::TProtocolDecorator;
 using apache::thrift::protocol::TProtocolException;
 using apache::thrift::transport::TBufferedTransport;
 using apache::thrift::transport::TFramedTransport;
+using apache::thrift::transport::THttpClient;
 using apache::thrift::transport::TSocket;
 using apache::thrift::transport::TTransport;
 using apache::thrift::transport::TTransportException;
@@ -122,6 +130,8 @@ constexpr int ERR_SECOND_SERVICE = 16;
 constexpr int ERR_UNKNOWN = 64;
 
 struct Options : CrossFlags {
+  // The path --transport http posts to.
+  std::string path = "/";
   double timeout = 10.0;
   double connect_wait = 5.0;
 
@@ -238,6 +248,8 @@ public:
     std::shared_ptr<TTransport> transport;
     if (options_.transport == "framed") {
       transport = std::make_shared<TFramedTransport>(socket);
+    } else if (options_.transport == "http") {
+      transport = std::make_shared<THttpClient>(socket, options_.host, options_.path);
     } else {
       transport = std::make_shared<TBufferedTransport>(socket);
     }
@@ -1002,7 +1014,9 @@ std::vector<Case> build_cases(Connection& conn) {
 
 // ---------------------------------------------------------------------------------------
 
-std::string describe_error() {
+// Describes the exception being handled; `in_call` when it ended a case's call (rather than
+// a connect).
+std::string describe_error(bool in_call = false) {
   try {
     throw;
   } catch (const Failure& e) {
@@ -1017,7 +1031,14 @@ std::string describe_error() {
       return "no answer within " + seconds_text(g_options.timeout) + " (socket timeout): "
              + e.what();
     }
-    return "transport error (type " + std::to_string(e.getType()) + "): " + e.what();
+    std::string text = "transport error (type " + std::to_string(e.getType()) + "): " + e.what();
+    if (in_call && g_options.transport == "http"
+        && (e.getType() == TTransportException::END_OF_FILE
+            || e.getType() == TTransportException::NOT_OPEN)) {
+      text += " (THttpClient sends every call on one keep-alive connection and does not "
+              "reconnect, so a server that closes it after a response fails the next call)";
+    }
+    return text;
   } catch (const TProtocolException& e) {
     return "protocol error (type " + std::to_string(e.getType()) + "): " + e.what();
   } catch (const TException& e) {
@@ -1033,7 +1054,8 @@ std::string describe_error() {
   std::cerr << "cross_client: " << problem << "\n"
             << "usage: cross_client [--host H] [--port N] "
                "[--protocol binary|compact|json|multi|multic|multij] "
-               "[--transport buffered|framed] [--timeout SECONDS] [--connect-wait SECONDS]"
+               "[--transport buffered|framed|http] [--path /PATH] [--timeout SECONDS] "
+               "[--connect-wait SECONDS]"
             << std::endl;
   std::exit(ERR_UNKNOWN);
 }
@@ -1055,6 +1077,11 @@ Options parse_options(int argc, char** argv) {
       o.timeout = parse_seconds(flag, take());
     } else if (flag == "--connect-wait") {
       o.connect_wait = parse_seconds(flag, take());
+    } else if (flag == "--path") {
+      o.path = take();
+      if (o.path.empty() || o.path[0] != '/') {
+        usage("--path must start with /: " + o.path);
+      }
     } else {
       return false;
     }
@@ -1072,8 +1099,9 @@ int main(int argc, char** argv) {
   apache::thrift::GlobalOutput.setOutputFunction(
       [](const char* message) { std::fprintf(stderr, "libthrift: %s\n", message); });
 
-  std::printf("cross_client: %s/%s to %s:%d\n", g_options.protocol.c_str(),
-              g_options.transport.c_str(), g_options.host.c_str(), g_options.port);
+  const std::string path = g_options.transport == "http" ? " (POST " + g_options.path + ")" : "";
+  std::printf("cross_client: %s/%s to %s:%d%s\n", g_options.protocol.c_str(),
+              g_options.transport.c_str(), g_options.host.c_str(), g_options.port, path.c_str());
   std::fflush(stdout);
 
   Connection conn(g_options);
@@ -1122,7 +1150,7 @@ int main(int argc, char** argv) {
         std::printf("PASS %s (%s)\n", c.name.c_str(), note.c_str());
       }
     } catch (...) {
-      const std::string why = describe_error();
+      const std::string why = describe_error(true);
       ++failed;
       failed_groups |= c.group;
       std::printf("FAIL %s: %s\n", c.name.c_str(), why.c_str());

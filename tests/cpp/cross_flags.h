@@ -12,6 +12,7 @@ struct CrossFlags {
   std::string host;
   int port = 9090;
   std::string protocol = "binary";
+  // buffered, framed or http.
   std::string transport = "buffered";
 };
 
@@ -60,7 +61,8 @@ void parse_cross_flags(int argc, char** argv, CrossFlags& flags, long lowest_por
       }
     } else if (flag == "--transport") {
       flags.transport = take();
-      if (flags.transport != "buffered" && flags.transport != "framed") {
+      if (flags.transport != "buffered" && flags.transport != "framed"
+          && flags.transport != "http") {
         usage("unknown transport `" + flags.transport + "`");
       }
     } else if (!own(flag, take)) {

@@ -3,7 +3,7 @@
 // Usage:
 //
 //     cross_server --port N [--protocol binary|compact|json|multi|multic|multij]
-//                  [--transport buffered|framed] [--host H] [--verbose]
+//                  [--transport buffered|framed|http] [--host H] [--verbose]
 //
 // It is compiled with the code `thrift --gen cpp` makes from Apache's ThriftTest.thrift
 // (see tests/src/apache_cpp.rs). Flags are those of Apache Thrift's cross-test programs, as
@@ -18,9 +18,12 @@
 // TMultiplexedProcessor, which also answers ThriftTest calls that carry no service name.
 // secondtestString(s) answers 'testString("s")', as Apache's servers do.
 //
-// It serves with a TThreadedServer (a thread per connection) over TBufferedTransportFactory
-// or TFramedTransportFactory, with TBinaryProtocolFactory, TCompactProtocolFactory or
-// TJSONProtocolFactory. It prints one line,
+// It serves with a TThreadedServer (a thread per connection) over TBufferedTransportFactory,
+// TFramedTransportFactory or, for http, THttpServerTransportFactory (as Apache's own test
+// server does), with TBinaryProtocolFactory, TCompactProtocolFactory or TJSONProtocolFactory.
+// Over http each connection carries a sequence of POST requests to any path, each answered
+// `HTTP/1.1 200 OK` with `Connection: Keep-Alive`; a oneway call gets no response at all,
+// since the processor writes nothing for it. It prints one line,
 // `cross_server listening on port N (PROTOCOL/TRANSPORT)`, once it is listening, then
 // serves until it is killed. Bad options print a usage message and exit with status 2.
 
@@ -46,6 +49,7 @@
 #include <thrift/protocol/TJSONProtocol.h>
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/THttpServer.h>
 #include <thrift/transport/TServerSocket.h>
 
 #include "SecondService.h"
@@ -63,6 +67,7 @@ using apache::thrift::server::TServerEventHandler;
 using apache::thrift::server::TThreadedServer;
 using apache::thrift::transport::TBufferedTransportFactory;
 using apache::thrift::transport::TFramedTransportFactory;
+using apache::thrift::transport::THttpServerTransportFactory;
 using apache::thrift::transport::TServerSocket;
 using apache::thrift::transport::TTransportFactory;
 
@@ -282,7 +287,7 @@ private:
   std::cerr << "cross_server: " << problem << "\n"
             << "usage: cross_server [--host H] [--port N] "
                "[--protocol binary|compact|json|multi|multic|multij] "
-               "[--transport buffered|framed] [--verbose]"
+               "[--transport buffered|framed|http] [--verbose]"
             << std::endl;
   std::exit(2);
 }
@@ -322,6 +327,8 @@ int main(int argc, char** argv) {
   std::shared_ptr<TTransportFactory> transports;
   if (options.transport == "framed") {
     transports = std::make_shared<TFramedTransportFactory>();
+  } else if (options.transport == "http") {
+    transports = std::make_shared<THttpServerTransportFactory>();
   } else {
     transports = std::make_shared<TBufferedTransportFactory>();
   }

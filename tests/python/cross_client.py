@@ -5,13 +5,23 @@ Usage (Debian's /usr/bin/python3, which has python3-thrift):
 
     /usr/bin/python3 cross_client.py GEN_PY_DIR --port N
         [--protocol binary|compact|json|multi|multic|multij]
-        [--transport buffered|framed] [--host H] [--timeout SECONDS]
+        [--transport buffered|framed|http] [--path /PATH] [--host H]
+        [--timeout SECONDS] [--connect-wait SECONDS]
 
 GEN_PY_DIR is the output folder of `thrift --gen py -out GEN_PY_DIR ThriftTest.thrift`
 (the folder holding the `ThriftTest` package; a folder holding `gen-py` also works).
 Flags are those of Apache Thrift's cross-test programs, as `--flag value` or
 `--flag=value`. The multi* protocols send ThriftTest calls through a TMultiplexedProtocol
 named "ThriftTest" and also call SecondService, named "SecondService".
+
+`--transport http` sends each call as its own HTTP POST to http://HOST:PORT/PATH
+(`--path`, "/" unless told) through Apache's THttpClient, which opens a new connection for
+every request and waits for the response's status line and headers before the call returns,
+oneway calls included. Unlike THttpClient itself, which reads whatever body comes back,
+the client fails a call whose HTTP status is not 200. The proxy variables of the
+environment, which THttpClient would honour, are ignored: the client talks to HOST:PORT
+itself. Connecting (at the start and after a failed case) opens and closes a bare TCP
+connection to HOST:PORT, since THttpClient does not connect before the first request.
 
 The client calls every ThriftTest method with several arguments and checks each answer
 against what ThriftTest.thrift says the server must answer. Beside the values, it checks the
@@ -22,7 +32,8 @@ client does not look.
 
 Output: one line per case, `PASS <name>` or `FAIL <name>: <why>`, then exactly
 `N passed, M failed`. The exit status is 0 only when nothing failed. Every call is bounded
-by a socket timeout, so an unresponsive server fails the cases instead of hanging the run;
+by a socket timeout (`--timeout`; over http it bounds the connect, the send and each receive
+of every request), so an unresponsive server fails the cases instead of hanging the run;
 after a failed case the client reconnects, so one failure does not garble the next cases.
 """
 
@@ -42,10 +53,10 @@ from thrift.protocol import (
     TMultiplexedProtocol,
     TProtocolDecorator,
 )
-from thrift.transport import TSocket, TTransport
+from thrift.transport import THttpClient, TSocket, TTransport
 
 PROTOCOLS = ("binary", "compact", "json", "multi", "multic", "multij")
-TRANSPORTS = ("buffered", "framed")
+TRANSPORTS = ("buffered", "framed", "http")
 
 
 def parse_args(argv):
@@ -60,6 +71,11 @@ def parse_args(argv):
     parser.add_argument("--protocol", choices=PROTOCOLS, default="binary")
     parser.add_argument("--transport", choices=TRANSPORTS, default="buffered")
     parser.add_argument(
+        "--path",
+        default="/",
+        help="the path --transport http posts to (default /)",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         default=10.0,
@@ -71,7 +87,10 @@ def parse_args(argv):
         default=5.0,
         help="how long to keep retrying the first connection, in seconds (default 5)",
     )
-    return parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    if not options.path.startswith("/"):
+        parser.error("--path must start with /: %r" % options.path)
+    return options
 
 
 OPTIONS = parse_args(sys.argv[1:])
@@ -167,6 +186,36 @@ class EnvelopeChecker(TProtocolDecorator.TProtocolDecorator):
 # Connection
 
 
+class CheckedHttpClient(THttpClient.THttpClient):
+    """Apache's THttpClient, but a response whose status is not 200 fails the call.
+
+    THttpClient keeps the status in `code` and reads the body whatever it is, so an error
+    page would otherwise show up as a puzzling protocol error, or not at all for a oneway
+    call. Apache's C++ and Java HTTP clients refuse such a response too.
+    """
+
+    def flush(self):
+        super(CheckedHttpClient, self).flush()
+        if self.code != 200:
+            raise TTransport.TTransportException(
+                TTransport.TTransportException.UNKNOWN,
+                "HTTP status %s %s (Content-Type %r), expected 200"
+                % (self.code, self.message, self.headers.get("Content-Type")))
+
+
+def http_url(options):
+    host = options.host
+    if ":" in host and not host.startswith("["):
+        host = "[%s]" % host  # an IPv6 address
+    return "http://%s:%d%s" % (host, options.port, options.path)
+
+
+def probe(options):
+    """Opens and closes a TCP connection to the server: THttpClient.open() makes none, and
+    the first request would come too late to tell that the server is not there."""
+    socket.create_connection((options.host, options.port), timeout=options.timeout).close()
+
+
 class Connection(object):
     def __init__(self, options):
         self.options = options
@@ -176,12 +225,18 @@ class Connection(object):
         self.second = None
 
     def open(self):
-        sock = TSocket.TSocket(self.options.host, self.options.port)
-        sock.setTimeout(int(self.options.timeout * 1000))
-        if self.options.transport == "framed":
-            transport = TTransport.TFramedTransport(sock)
+        if self.options.transport == "http":
+            probe(self.options)
+            # A new HTTP connection for every request, each with this timeout.
+            transport = CheckedHttpClient(http_url(self.options))
+            transport.setTimeout(int(self.options.timeout * 1000))
         else:
-            transport = TTransport.TBufferedTransport(sock)
+            sock = TSocket.TSocket(self.options.host, self.options.port)
+            sock.setTimeout(int(self.options.timeout * 1000))
+            if self.options.transport == "framed":
+                transport = TTransport.TFramedTransport(sock)
+            else:
+                transport = TTransport.TBufferedTransport(sock)
         transport.open()
         base = self.options.protocol
         if base in ("binary", "multi"):
@@ -554,7 +609,15 @@ def build_cases(conn):
     @case("testOneway(1) returns without waiting")
     def _():
         start = time.monotonic()
-        result = c().testOneway(1)
+        try:
+            result = c().testOneway(1)
+        except socket.timeout:
+            if OPTIONS.transport != "http":
+                raise
+            # THttpClient.flush waits for the response's head, oneway calls included.
+            raise Failure("no HTTP response to the oneway request within %.1f s; Apache's "
+                          "Python THttpClient waits for one (Apache's C++ THttpServer sends "
+                          "none)" % OPTIONS.timeout)
         took = time.monotonic() - start
         expect(result, None)
         if took >= 1.0:
@@ -640,9 +703,15 @@ def connect_first(conn):
 
 
 def main():
+    if OPTIONS.transport == "http":
+        # THttpClient would send the requests through a proxy named in the environment.
+        for name in list(os.environ):
+            if name.lower().endswith("_proxy") and name.lower() != "no_proxy":
+                del os.environ[name]
     conn = Connection(OPTIONS)
-    print("cross_client.py: %s/%s to %s:%d" % (
-        OPTIONS.protocol, OPTIONS.transport, OPTIONS.host, OPTIONS.port), flush=True)
+    print("cross_client.py: %s/%s to %s:%d%s" % (
+        OPTIONS.protocol, OPTIONS.transport, OPTIONS.host, OPTIONS.port,
+        " (POST %s)" % OPTIONS.path if OPTIONS.transport == "http" else ""), flush=True)
     error = connect_first(conn)
     if error is not None:
         print("FAIL connect: cannot connect to %s:%d: %s" % (

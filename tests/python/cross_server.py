@@ -5,7 +5,7 @@ Usage (Debian's /usr/bin/python3, which has python3-thrift):
 
     /usr/bin/python3 cross_server.py GEN_PY_DIR --port N
         [--protocol binary|compact|json|multi|multic|multij]
-        [--transport buffered|framed] [--host H]
+        [--transport buffered|framed|http] [--host H] [-v|--verbose]
 
 GEN_PY_DIR is the output folder of `thrift --gen py -out GEN_PY_DIR ThriftTest.thrift`
 (the folder holding the `ThriftTest` package; a folder holding `gen-py` also works).
@@ -22,23 +22,32 @@ also answers ThriftTest calls that carry no service name. secondtestString(s) an
 'testString("s")', as Apache's servers do.
 
 It prints one line, `cross_server.py listening on port N (PROTOCOL/TRANSPORT)`, once it is
-listening, then serves (a thread per connection) until it is killed.
+listening, then serves until it is killed: a TThreadedServer (a thread per connection) for
+buffered and framed, Apache's THttpServer for http. THttpServer answers a POST to any path,
+one request at a time (its bookkeeping for oneway calls is not safe across threads, so it
+runs on the single-threaded http.server.HTTPServer, as in Apache's own test server). It
+speaks HTTP/1.0, closing the connection after every response, reads a request body by its
+Content-Length (a request without one, chunked included, gets the connection closed), and
+for a oneway call sends the 200 status and headers, with no body, before the handler runs.
+`--verbose` also logs every HTTP request.
 """
 
 import argparse
 import logging
 import os
+import socket
 import sys
 import time
+from http.server import HTTPServer
 
 from thrift.Thrift import TException
 from thrift.TMultiplexedProcessor import TMultiplexedProcessor
 from thrift.protocol import TBinaryProtocol, TCompactProtocol, TJSONProtocol
-from thrift.server import TServer
+from thrift.server import THttpServer, TServer
 from thrift.transport import TSocket, TTransport
 
 PROTOCOLS = ("binary", "compact", "json", "multi", "multic", "multij")
-TRANSPORTS = ("buffered", "framed")
+TRANSPORTS = ("buffered", "framed", "http")
 
 
 def parse_args(argv):
@@ -197,14 +206,40 @@ class SecondServiceHandler(object):
         return 'testString("%s")' % thing
 
 
+def announce(port):
+    print("cross_server.py listening on port %d (%s/%s)"
+          % (port, OPTIONS.protocol, OPTIONS.transport), flush=True)
+
+
 class AnnouncingServerSocket(TSocket.TServerSocket):
     """Prints the listening line once the socket listens (TServer.serve calls listen)."""
 
     def listen(self):
         super(AnnouncingServerSocket, self).listen()
-        port = self.handle.getsockname()[1]
-        print("cross_server.py listening on port %d (%s/%s)"
-              % (port, OPTIONS.protocol, OPTIONS.transport), flush=True)
+        announce(self.handle.getsockname()[1])
+
+
+class AnnouncingHTTPServer(HTTPServer):
+    """The HTTPServer under THttpServer, which builds it as
+    `server_class(address, handler_class)` and so binds and listens in its constructor.
+
+    Prints the listening line once the socket listens, listens on IPv6 for an IPv6 --host,
+    and logs each request (http.server writes them all to stderr) only when --verbose.
+    """
+
+    address_family = socket.AF_INET6 if ":" in OPTIONS.host else socket.AF_INET
+
+    def __init__(self, address, handler_class):
+        class Handler(handler_class):
+            def log_message(self, format, *args):
+                if OPTIONS.verbose:
+                    log.info("HTTP %s: %s", self.address_string(), format % args)
+
+        super(AnnouncingHTTPServer, self).__init__(address, Handler)
+
+    def server_activate(self):
+        super(AnnouncingHTTPServer, self).server_activate()
+        announce(self.socket.getsockname()[1])
 
 
 def main():
@@ -234,8 +269,13 @@ def main():
         multiplexed.registerDefault(processor)
         processor = multiplexed
 
-    server_socket = AnnouncingServerSocket(host=OPTIONS.host, port=OPTIONS.port)
-    server = TServer.TThreadedServer(processor, server_socket, tfactory, pfactory, daemon=True)
+    if OPTIONS.transport == "http":
+        server = THttpServer.THttpServer(processor, (OPTIONS.host, OPTIONS.port), pfactory,
+                                         server_class=AnnouncingHTTPServer)
+    else:
+        server_socket = AnnouncingServerSocket(host=OPTIONS.host, port=OPTIONS.port)
+        server = TServer.TThreadedServer(processor, server_socket, tfactory, pfactory,
+                                         daemon=True)
     try:
         server.serve()
     except KeyboardInterrupt:
