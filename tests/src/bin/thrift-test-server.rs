@@ -72,7 +72,8 @@ async fn main() -> ExitCode {
             );
             if options.transport == Transport::Http {
                 // Any path, as Apache's Python THttpServer answers.
-                let service = thrift_http::service(router.into_service()).protocol(options.protocol);
+                let service =
+                    thrift_http::service(router.into_service()).protocol(options.protocol);
                 thrift_http::HttpServer::new()
                     .serve_with_incoming(
                         TcpIncoming::from_listener(listener),
