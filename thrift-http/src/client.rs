@@ -73,6 +73,7 @@ struct Config {
     headers: HeaderMap,
     timeout: Option<Duration>,
     limits: Limits,
+    oneway_wait: Duration,
 }
 
 /// Settings of an [`HttpClient`].
@@ -84,6 +85,7 @@ pub struct HttpClientBuilder {
     limits: Limits,
     http2_only: bool,
     pool_idle_timeout: Duration,
+    oneway_wait: Duration,
 }
 
 impl HttpClient {
@@ -109,6 +111,7 @@ impl HttpClient {
             limits: Limits::default(),
             http2_only: false,
             pool_idle_timeout: Duration::from_secs(90),
+            oneway_wait: Duration::from_millis(250),
         }
     }
 }
@@ -151,6 +154,15 @@ impl HttpClientBuilder {
         self
     }
 
+    /// How long a oneway call waits for the server's HTTP answer before it counts as sent
+    /// (default 250 ms). Apache's Python `THttpServer`, and ours, answer at once, and an
+    /// error (a refused connection, a status other than `200`) is then the call's;
+    /// Apache's C++ `THttpServer` never answers a oneway call.
+    pub fn oneway_wait(mut self, wait: Duration) -> Self {
+        self.oneway_wait = wait;
+        self
+    }
+
     /// How long an idle pooled connection is kept (default 90 s).
     pub fn pool_idle_timeout(mut self, idle: Duration) -> Self {
         self.pool_idle_timeout = idle;
@@ -183,6 +195,7 @@ impl HttpClientBuilder {
                 headers,
                 timeout: self.timeout,
                 limits: self.limits,
+                oneway_wait: self.oneway_wait,
             }),
         })
     }
@@ -283,7 +296,17 @@ where
     let post = post
         .body(Full::new(body.freeze()))
         .map_err(|e| Error::from(io::Error::other(e)))?;
-    let response = client.request(post).await.map_err(|e| {
+    let sent = client.request(post);
+    let response = if request.is_oneway() {
+        match answer_to_oneway(sent, &config).await {
+            Some(answer) => answer,
+            // No answer yet: the call went out, as far as anyone will say.
+            None => return Ok(Response::oneway(request.header(), protocol)),
+        }
+    } else {
+        sent.await
+    };
+    let response = response.map_err(|e| {
         let source = io::Error::other(format!("{e}: {}", source_chain(&e)));
         if e.is_connect() {
             Error::connect(config.uri.to_string(), source)
@@ -321,6 +344,40 @@ where
     if request.is_oneway() {
         return Ok(Response::oneway(request.header(), protocol));
     }
+    read_reply(body, &config, protocol).await
+}
+
+/// The HTTP answer to a oneway call, if one comes within the client's `oneway_wait`.
+///
+/// Apache's Python `THttpServer` (and ours) answer a oneway call with a `200` at once;
+/// Apache's C++ `THttpServer` answers nothing at all. Waiting a little tells a refused
+/// connection or an error status from the first kind; after that the call counts as sent,
+/// and the request goes on by itself (up to the client's timeout, or a minute) so that
+/// the connection it holds is let go.
+async fn answer_to_oneway(
+    sent: hyper_util::client::legacy::ResponseFuture,
+    config: &Config,
+) -> Option<Result<http::Response<hyper::body::Incoming>, hyper_util::client::legacy::Error>> {
+    let (answered, answer) = tokio::sync::oneshot::channel();
+    let limit = config.timeout.unwrap_or(Duration::from_secs(60));
+    tokio::spawn(async move {
+        if let Ok(result) = tokio::time::timeout(limit, sent).await {
+            let _ = answered.send(result);
+        }
+    });
+    match tokio::time::timeout(config.oneway_wait, answer).await {
+        Ok(Ok(result)) => Some(result),
+        // No answer within the wait, or none at all within the limit.
+        Ok(Err(_)) | Err(_) => None,
+    }
+}
+
+/// Reads and decodes a `200`'s body as the reply.
+async fn read_reply(
+    body: hyper::body::Incoming,
+    config: &Config,
+    protocol: thrift_tower::protocol::Protocol,
+) -> Result<Response, Error> {
     let bytes = Limited::new(body, config.limits.max_message_size())
         .collect()
         .await
