@@ -15,7 +15,8 @@
 // `--transport http` wraps the socket in Apache's THttpClient, which POSTs each call to
 // `--path` ("/" unless told; Apache's own test client uses "/service") with `Host: H` (the
 // host alone, as THttpClient's constructors write it), all on one keep-alive connection.
-// THttpClient sends a oneway call and returns without reading any response; it reads
+// THttpClient sends a oneway call and returns without reading any response (so after one,
+// this client reconnects: see the oneway case); it reads
 // bodies sized by Content-Length or chunked, and fails on a status other than 200 (or 100).
 //
 // The client calls every ThriftTest method with several arguments, edge values included
@@ -950,13 +951,23 @@ std::vector<Case> build_cases(Connection& conn) {
   });
 
   // Oneway, then sequence ids (base types).
-  add("testOneway(1) returns without waiting", B, [c]() -> std::string {
+  add("testOneway(1) returns without waiting", B, [c, &conn]() -> std::string {
     const auto start = std::chrono::steady_clock::now();
     c().testOneway(1);
     const double took = seconds_since(start);
     if (took >= 1.0) {
       throw Failure("the oneway call took " + seconds_text(took)
                     + "; it must not wait for the server");
+    }
+    if (g_options.transport == "http") {
+      // THttpClient never reads the HTTP answer to a oneway call, so the next call on this
+      // connection would read it as its own reply. Only Apache's C++ THttpServer leaves a
+      // oneway call unanswered; Python's, Java's and Go's answer it with a 200 at once (and
+      // Apache lists the C++ client against them as known failures). A C++ user who calls
+      // such a server starts a new connection after a oneway call; so does this client.
+      conn.close();
+      conn.open();
+      return seconds_text(took) + ", then a new connection";
     }
     return seconds_text(took);
   });

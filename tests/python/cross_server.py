@@ -228,6 +228,10 @@ class AnnouncingHTTPServer(HTTPServer):
     """
 
     address_family = socket.AF_INET6 if ":" in OPTIONS.host else socket.AF_INET
+    # socketserver listens with a backlog of 5; a client that opens many connections at
+    # once (the concurrency cases: 50 calls, one HTTP/1.1 connection each) then sees SYNs
+    # dropped and retried after 1, 3, 7 s. TServerSocket listens with 128; so does this.
+    request_queue_size = 128
 
     def __init__(self, address, handler_class):
         class Handler(handler_class):

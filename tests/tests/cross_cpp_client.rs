@@ -2,7 +2,7 @@
 //! transport of Apache's cross-test suite.
 //!
 //! Each test starts `thrift-test-server` (this package's binary) on a free port, once per
-//! transport (`buffered`, `framed`), and runs `cross_client` against it: the program
+//! transport (`buffered`, `framed`, `http`), and runs `cross_client` against it: the program
 //! `tests/cpp/cross_client.cpp` becomes when built against Debian's `libthrift-dev` with the
 //! code `thrift --gen cpp` makes from Apache's `ThriftTest.thrift` (see
 //! `tests::apache_cpp`; the build happens once and is reused while its inputs do not
@@ -25,7 +25,7 @@ use tests::process::{
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
-const TRANSPORTS: [&str; 2] = ["buffered", "framed"];
+const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
 /// How long the server may take to print that it listens.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the C++ client may take; each of its calls is also bounded by its

@@ -4,7 +4,7 @@
 //! Each test starts `cross_server`, the program `tests/cpp/cross_server.cpp` becomes when
 //! built against Debian's `libthrift-dev` with the code `thrift --gen cpp` makes from
 //! Apache's `ThriftTest.thrift` (see `tests::apache_cpp`; the build happens once and is
-//! reused while its inputs do not change), once per transport (`buffered`, `framed`), on a
+//! reused while its inputs do not change), once per transport (`buffered`, `framed`, `http`), on a
 //! port it picks itself and prints, waits until it accepts connections, and runs the client
 //! against it. The server is a `TThreadedServer` with Apache's transport and protocol
 //! factories, and for the `multi*` protocols a `TMultiplexedProcessor` serving ThriftTest
@@ -27,7 +27,7 @@ use tests::process::{
 };
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_thrift-test-client");
-const TRANSPORTS: [&str; 2] = ["buffered", "framed"];
+const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
 /// How long the server may take to print that it listens, and then to accept a connection.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the client may take; each of its calls is also bounded by the

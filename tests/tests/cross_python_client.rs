@@ -2,7 +2,7 @@
 //! and transport of Apache's cross-test suite.
 //!
 //! Each test starts `thrift-test-server` (this package's binary) on a free port, once per
-//! transport (`buffered`, `framed`), and runs `tests/python/cross_client.py` against it with
+//! transport (`buffered`, `framed`, `http`), and runs `tests/python/cross_client.py` against it with
 //! Debian's `/usr/bin/python3` and the code `thrift --gen py` makes from Apache's
 //! `ThriftTest.thrift`. The client calls every ThriftTest method (and, multiplexed,
 //! SecondService), checks each answer and the reply's sequence id and name, and ends with
@@ -23,7 +23,7 @@ use tests::process::{
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
-const TRANSPORTS: [&str; 2] = ["buffered", "framed"];
+const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
 /// How long the server may take to print that it listens.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the Python client may take; each of its calls is also bounded by

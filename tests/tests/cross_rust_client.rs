@@ -4,9 +4,9 @@
 //!
 //! Each `python_server_*` test starts `tests/python/cross_server.py` with Debian's
 //! `/usr/bin/python3` and the code `thrift --gen py` makes from Apache's `ThriftTest.thrift`,
-//! once per transport (`buffered`, `framed`), on a port it picks itself, waits until it
+//! once per transport (`buffered`, `framed`, `http`), on a port it picks itself, waits until it
 //! accepts connections, and runs the client against it. `our_server_all_combinations` does
-//! the same with `thrift-test-server` for all twelve protocol and transport pairs, and
+//! the same with `thrift-test-server` for all eighteen protocol and transport pairs, and
 //! `our_server_unix_socket` over a Unix domain socket. The client calls every ThriftTest
 //! method (and, multiplexed, SecondService), checks each answer, and ends with
 //! `N passed, M failed`; a test wants exit status 0 and `0 failed`, and shows the client's
@@ -28,7 +28,7 @@ use tests::process::{
 const CLIENT: &str = env!("CARGO_BIN_EXE_thrift-test-client");
 const OUR_SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
 const PROTOCOLS: [&str; 6] = ["binary", "compact", "json", "multi", "multic", "multij"];
-const TRANSPORTS: [&str; 2] = ["buffered", "framed"];
+const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
 /// How long a server may take to print that it listens, and then to accept a connection.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the client may take; each of its calls is also bounded by the

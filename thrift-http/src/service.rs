@@ -75,6 +75,15 @@ struct Config {
 /// `Content-Length`, `Content-Type`, `Accept`, `Connection`...) in
 /// [`Request::headers`](thrift_tower::message::Message::headers), and the HTTP request's
 /// extensions in its extensions. No value from the request is copied into the reply.
+///
+/// A oneway call is answered at once, as Apache's Python, Java and Go servers answer it
+/// and as their clients (and [`HttpClient`](crate::HttpClient)) wait for. Apache's C++
+/// `THttpClient` is the exception: it never reads that answer, so on a kept-alive
+/// connection its next call reads the oneway's empty `200` as its reply and fails. A C++
+/// client calls oneway methods on a fresh connection (Apache lists its HTTP client against
+/// every server but its own as a known failure for this reason). HTTP/1.1 answers a
+/// connection's requests in order, so leaving a oneway call unanswered, as Apache's C++
+/// `THttpServer` does, would hold up every later call on the connection.
 pub struct HttpService<S> {
     inner: AlwaysReply<S>,
     config: Arc<Config>,
