@@ -3,6 +3,7 @@
 
 thrift_tower::include_idl!("hello");
 
+pub mod axum_app;
 pub mod stack;
 
 use hello::{HelloService, SayError};

@@ -123,6 +123,26 @@ pub fn repo_root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
+/// `thrift --gen py` of the examples' `hello.thrift`, in a fresh temporary folder of its
+/// own, which the caller removes when done (tests running at once each get their own).
+pub fn hello_python_code() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "thrift-tower-hello-{}-{}",
+        std::process::id(),
+        crate::process::nanos()
+    ));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let status = Command::new("thrift")
+        .args(["--gen", "py", "-out"])
+        .arg(&dir)
+        .arg(repo_root().join("examples/idl/hello.thrift"))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run thrift ({e}): run tests/setup-debian.sh"));
+    assert!(status.success(), "thrift --gen py failed");
+    dir
+}
+
 /// The shared IDL folder: `$THRIFT_SHARED_IDL`, or `../shared/idl` beside the repository.
 pub fn idl_dir() -> PathBuf {
     match std::env::var_os(IDL_ENV) {

@@ -4,34 +4,13 @@
 //! protocol). These are the functions the `hello_server` and `hello_client` examples run.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use tests::apache_python::{PYTHON, repo_root};
-use tests::process::nanos;
-
-/// `thrift --gen py` of the examples' hello.thrift, in a fresh temporary folder: one per
-/// test, since each removes its own when done.
-fn python_code() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "thrift-tower-hello-{}-{}",
-        std::process::id(),
-        nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let status = Command::new("thrift")
-        .args(["--gen", "py", "-out"])
-        .arg(&dir)
-        .arg(repo_root().join("examples/idl/hello.thrift"))
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run thrift ({e}): run tests/setup-debian.sh"));
-    assert!(status.success(), "thrift --gen py failed");
-    dir
-}
+use tests::apache_python::{PYTHON, hello_python_code, repo_root};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_tutorial_client_against_our_server() {
-    let gen_dir = python_code();
+    let gen_dir = hello_python_code();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -60,7 +39,7 @@ async fn python_tutorial_client_against_our_server() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn our_client_against_the_python_tutorial_server() {
-    let gen_dir = python_code();
+    let gen_dir = hello_python_code();
     // A free port: bind, read it, release it for the Python server.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
