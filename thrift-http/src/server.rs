@@ -67,7 +67,11 @@ impl HttpServer {
     }
 
     /// How long an HTTP/1 request's headers may take to arrive (a client that opens a
-    /// connection and trickles bytes is dropped after it).
+    /// connection and trickles bytes is dropped after it). The wait starts when the
+    /// connection is ready for its next request, so this also closes a kept-alive
+    /// connection left idle that long. A client that sends a call on it just as it closes
+    /// sees the call fail, so clients should keep idle connections for less time
+    /// ([`HttpClientBuilder::pool_idle_timeout`](crate::HttpClientBuilder::pool_idle_timeout)).
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self

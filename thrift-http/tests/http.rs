@@ -581,3 +581,148 @@ async fn graceful_shutdown_finishes_the_call_in_flight() {
     // New calls find nobody.
     assert!(call_over(client, "add").await.unwrap_err().is_io());
 }
+
+/// One raw HTTP/1.1 exchange on a connection of its own: writes `sent`, then reads what
+/// comes back until the server closes the connection or `limit` passes. `keep_open` leaves
+/// the writing side open (a client waiting for its answer, or one that stalls); otherwise
+/// it is shut after `sent` (a client that vanishes).
+async fn raw_exchange(addr: SocketAddr, sent: Vec<u8>, keep_open: bool, limit: Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(&sent).await.unwrap();
+    if !keep_open {
+        stream.shutdown().await.unwrap();
+    }
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(limit, stream.read_to_end(&mut got)).await;
+    assert!(
+        read.is_ok(),
+        "the server neither answered nor closed within {limit:?}; it sent {:?}",
+        String::from_utf8_lossy(&got)
+    );
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// A `POST /` head declaring `length` bytes, followed by `body`; the server closes the
+/// connection after its answer.
+fn raw_post(length: usize, body: &[u8]) -> Vec<u8> {
+    let mut bytes = format!(
+        "POST / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\
+         Content-Type: application/x-thrift\r\nContent-Length: {length}\r\n\r\n"
+    )
+    .into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// The status line of a raw answer, and its body.
+fn status_and_body(answer: &str) -> (&str, &str) {
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((answer, ""));
+    (head.lines().next().unwrap_or_default(), body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_peers_get_their_status_or_are_dropped_and_the_server_serves_on() {
+    let seen = Arc::new(Seen::default());
+    let incoming = thrift_tower::transport::TcpIncoming::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = incoming.local_addr().unwrap();
+    let service = thrift_http::service(echo(&seen))
+        .max_body_size(1000)
+        .body_timeout(Some(Duration::from_millis(300)));
+    let server = HttpServer::new().header_read_timeout(Duration::from_millis(300));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.serve_with_incoming(incoming, service, async {
+        let _ = stopped.await;
+    }));
+    let client = HttpClient::new(&format!("http://{addr}/")).unwrap();
+    let limit = Duration::from_secs(10);
+
+    // Two peers that stall, one in its headers and one in its body, hold their
+    // connections while the others come and go.
+    let stalled_head = tokio::spawn(raw_exchange(
+        addr,
+        b"POST / HTTP/1.1\r\nHost: test\r\nContent-Le".to_vec(),
+        true,
+        limit,
+    ));
+    let whole = call("add", MessageType::Call, Protocol::Binary);
+    let stalled_body = tokio::spawn(raw_exchange(
+        addr,
+        raw_post(whole.len(), &whole[..whole.len() / 2]),
+        true,
+        limit,
+    ));
+    // Served meanwhile.
+    let reply = call_over(client.clone(), "add").await.unwrap();
+    assert_eq!(reply.header().name.as_ref(), "add");
+
+    // The wrong method.
+    let answer = raw_exchange(
+        addr,
+        b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".to_vec(),
+        true,
+        limit,
+    )
+    .await;
+    assert_eq!(
+        status_and_body(&answer).0,
+        "HTTP/1.1 405 Method Not Allowed"
+    );
+    assert!(answer.contains("\r\nallow: POST, OPTIONS\r\n"), "{answer}");
+
+    // A body declared too large: refused from its head alone, the body never sent.
+    let answer = raw_exchange(addr, raw_post(1_000_000, b""), true, limit).await;
+    assert_eq!(
+        status_and_body(&answer),
+        (
+            "HTTP/1.1 413 Payload Too Large",
+            "the body is larger than the limit of 1000 bytes\n"
+        )
+    );
+
+    // Garbage.
+    let answer = raw_exchange(addr, raw_post(11, b"hello world"), true, limit).await;
+    let (status, body) = status_and_body(&answer);
+    assert_eq!(status, "HTTP/1.1 400 Bad Request");
+    assert!(
+        body.starts_with("the body is not one Thrift message: ")
+            && body.contains("cannot tell the protocol of a message starting with byte 0x68"),
+        "{body}"
+    );
+
+    // Cut short: the peer goes away before the declared length.
+    let answer = raw_exchange(addr, raw_post(whole.len(), &whole[..10]), false, limit).await;
+    // (hyper reads the half-closed connection's EOF as the body's error; the answer can
+    // still be written to the side that is open.)
+    let (status, body) = status_and_body(&answer);
+    assert_eq!(status, "HTTP/1.1 400 Bad Request");
+    assert!(body.starts_with("the body could not be read: "), "{body}");
+
+    // The stalled ones: the body times out with its status; the head is dropped (hyper's
+    // header timeout closes the connection).
+    let answer = stalled_body.await.unwrap();
+    assert_eq!(
+        status_and_body(&answer),
+        (
+            "HTTP/1.1 408 Request Timeout",
+            "the body did not arrive within 300ms\n"
+        )
+    );
+    let answer = stalled_head.await.unwrap();
+    assert_eq!(
+        answer, "",
+        "a head that stops coming is dropped without an answer"
+    );
+
+    // None of them reached the service, and it answers as before (on a new connection:
+    // the header timeout has closed the client's idle kept-alive one by now).
+    drop(client);
+    let client = HttpClient::new(&format!("http://{addr}/")).unwrap();
+    let reply = call_over(client, "add").await.unwrap();
+    assert_eq!(reply.header().name.as_ref(), "add");
+    assert_eq!(seen.calls.load(Ordering::SeqCst), 2);
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+}
