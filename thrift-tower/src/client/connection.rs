@@ -201,23 +201,11 @@ where
         for _ in 0..ROUNDS_PER_POLL {
             let mut progress = false;
 
-            while !self.hung_up && conn.write_buf.bytes().len() < WRITE_HIGH_WATER {
-                match self.calls.poll_recv(cx) {
-                    Poll::Ready(Some(call)) => {
-                        self.send(conn, call);
-                        progress = true;
-                    }
-                    Poll::Ready(None) => self.hung_up = true,
-                    Poll::Pending => break,
-                }
-            }
-
-            match conn.poll_write(cx) {
-                Ok(wrote) => progress |= wrote,
-                Err(e) => return Poll::Ready(Err(self.broken("writing to", e))),
-            }
-
-            // Read even when no call waits, to see the server close an idle connection.
+            // Read first, and even when no call waits, to see the server close an idle
+            // connection before a new call is written to it: a call that comes as the
+            // server closes then goes out on the next connection, instead of failing
+            // with "closed the connection" (the server would never have read it, but
+            // the caller could not tell that from a call it did read).
             conn.read_buf.reserve_read();
             match poll_read_buf(Pin::new(&mut conn.io), cx, conn.read_buf.bytes()) {
                 Poll::Ready(Ok(0)) => {
@@ -247,6 +235,22 @@ where
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(self.broken("reading from", e))),
                 Poll::Pending => {}
+            }
+
+            while !self.hung_up && conn.write_buf.bytes().len() < WRITE_HIGH_WATER {
+                match self.calls.poll_recv(cx) {
+                    Poll::Ready(Some(call)) => {
+                        self.send(conn, call);
+                        progress = true;
+                    }
+                    Poll::Ready(None) => self.hung_up = true,
+                    Poll::Pending => break,
+                }
+            }
+
+            match conn.poll_write(cx) {
+                Ok(wrote) => progress |= wrote,
+                Err(e) => return Poll::Ready(Err(self.broken("writing to", e))),
             }
 
             if self.hung_up {
