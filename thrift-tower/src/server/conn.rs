@@ -1,5 +1,6 @@
 //! One connection: read messages, call the service for each (concurrently, up to a limit),
-//! write each reply when it is ready, matched to its call by the sequence id it carries.
+//! write the replies in the order of the calls (or each when it is ready, if configured;
+//! see [`Calls`]).
 //!
 //! The driver knows nothing of where the stream came from (TCP, TLS, a pipe) nor of how
 //! messages are delimited on it (the codec's business), and every call it starts is
@@ -15,13 +16,13 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until};
 use tokio_util::codec::{Decoder, Encoder};
 use tower_service::Service;
 use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Config;
+use super::calls::Calls;
 use super::reply::{bad_result, exception_reply};
 use crate::message::{ConnectionInfo, Request, Response};
 use crate::protocol::Limits;
@@ -49,7 +50,7 @@ pub(crate) async fn serve_connection<IO, S>(
     let mut codec = MessageCodec::<Request>::new(config.framing, config.protocol, config.limits);
     let mut rbuf = IoBuffer::new();
     let mut wbuf = IoBuffer::new();
-    let mut calls: JoinSet<Finished> = JoinSet::new();
+    let mut calls: Calls<Finished> = Calls::new(!config.out_of_order_replies);
     // The request bytes of the calls running, against `max_in_flight_bytes`.
     let mut in_flight_bytes = 0usize;
     let mut reading = true;
@@ -102,7 +103,7 @@ pub(crate) async fn serve_connection<IO, S>(
             timer.as_mut().reset(deadline);
         }
         tokio::select! {
-            Some(done) = calls.join_next(), if !calls.is_empty() => {
+            Some(done) = calls.next(), if !calls.is_empty() => {
                 last_activity = Instant::now();
                 if at_limit {
                     // Reading resumes: the read timeout counts from now, not from when the
@@ -128,7 +129,7 @@ pub(crate) async fn serve_connection<IO, S>(
                     // Replies that are ready too go out in the same write, up to a bound:
                     // one system call for a burst of pipelined calls, not one each.
                     if wbuf.bytes().len() < COALESCE_BYTES {
-                        next = calls.try_join_next();
+                        next = calls.try_next();
                     }
                 }
                 if !wbuf.bytes().is_empty() {
@@ -241,7 +242,7 @@ fn admits(config: &Config, running: usize, bytes: usize) -> bool {
 }
 
 fn start_call<S>(
-    calls: &mut JoinSet<Finished>,
+    calls: &mut Calls<Finished>,
     service: &S,
     mut request: Request,
     config: &Config,

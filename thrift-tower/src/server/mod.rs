@@ -17,8 +17,9 @@
 //!
 //! One port serves every Apache client: framing (framed or buffered) and protocol (binary,
 //! compact or JSON) are detected per connection unless fixed with [`Server::framing`] and
-//! [`Server::protocol`]. Calls on one connection run concurrently and their replies go out
-//! as they finish, each with its call's sequence id.
+//! [`Server::protocol`]. Calls on one connection run concurrently, and their replies go out
+//! in the order the calls came, as Apache's servers send them (clients that pipeline rely on
+//! it); [`Server::out_of_order_replies`] sends each as soon as it is ready instead.
 //!
 //! # Connections
 //!
@@ -51,6 +52,7 @@
 //! connection finish the calls it has read (up to [`Server::shutdown_grace`]), and then
 //! closes.
 
+mod calls;
 mod conn;
 mod context;
 mod reply;
@@ -99,6 +101,7 @@ pub(crate) struct Config {
     idle_timeout: Option<Duration>,
     shutdown_grace: Duration,
     socket: SocketOptions,
+    out_of_order_replies: bool,
 }
 
 /// Builds a server: settings, then [`layer`](Server::layer)s, then services.
@@ -126,6 +129,7 @@ impl Server<Identity> {
                 idle_timeout: None,
                 shutdown_grace: Duration::from_secs(30),
                 socket: SocketOptions::default(),
+                out_of_order_replies: false,
             },
             layer: Identity::new(),
         }
@@ -161,6 +165,19 @@ impl<L> Server<L> {
     /// read further until one finishes.
     pub fn max_in_flight(mut self, max: usize) -> Self {
         self.config.max_in_flight = max.max(1);
+        self
+    }
+
+    /// Sends each reply as soon as its call finishes, instead of in the order the calls
+    /// came on the connection (the default, and what Apache's servers do).
+    ///
+    /// A slow call then holds up no other reply, but only clients that match replies to
+    /// calls by sequence id can pipeline calls to such a server: this crate's
+    /// [`Channel`](crate::Channel) does; Apache's clients, which send one call at a time
+    /// per connection, are served the same either way. Calls run concurrently in both
+    /// cases.
+    pub fn out_of_order_replies(mut self, on: bool) -> Self {
+        self.config.out_of_order_replies = on;
         self
     }
 

@@ -1,5 +1,6 @@
-//! Pipelined calls on one connection run at once, and each reply goes out as its call
-//! finishes, with its call's sequence id.
+//! Pipelined calls on one connection run at once; their replies go out in the order the
+//! calls came (as Apache's servers send them), or as each call finishes when the server is
+//! configured for it, each with its call's sequence id.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -12,14 +13,17 @@ use crate::client::assert_reply;
 use crate::serve::serve;
 use crate::service::{Probe, service_a};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pipelined_calls_are_answered_as_they_finish_with_their_seqids() {
-    const CALLS: i32 = 100;
+const CALLS: i32 = 100;
+
+/// Sends `CALLS` calls back to back, call i sleeping (CALLS - i) * 10 ms so that the first
+/// sent is the last to finish; reads every reply, checks it against its call, and returns
+/// the sleeps of the calls in the order their replies came, and the most calls that ran at
+/// once.
+async fn pipeline(server: Server) -> (Vec<i32>, usize) {
     let probe = Probe::new();
-    let server = serve(Server::builder().add_service(service_a(&probe))).await;
+    let server = serve(server.add_service(service_a(&probe))).await;
     let mut client = server.connect().await;
 
-    // Call i sleeps (CALLS - i) * 10 ms: the first sent is the last to finish.
     let sleep_of = |i: i32| (CALLS - i) * 10;
     let seqid_of = |i: i32| 7_000 + i * 3;
     let mut calls = BytesMut::new();
@@ -42,6 +46,21 @@ async fn pipelined_calls_are_answered_as_they_finish_with_their_seqids() {
         order.push(sleep);
     }
     assert!(expected.is_empty());
+    (order, probe.max_running.load(Ordering::SeqCst))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_calls_run_at_once_and_are_answered_in_order() {
+    let (order, max_running) = pipeline(Server::builder()).await;
+    let sent: Vec<i32> = (0..CALLS).map(|i| (CALLS - i) * 10).collect();
+    assert_eq!(order, sent);
+    // In order, yet concurrent: the whole batch takes about the longest call, not the sum.
+    assert!(max_running > 1, "at most {max_running} call ran at once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_order_replies_go_as_their_calls_finish() {
+    let (order, max_running) = pipeline(Server::builder().out_of_order_replies(true)).await;
     // Replies in the order the calls finished: a short call first, a long one last (the
     // sleeps are 10 ms to 1 s; the margin is half a second).
     assert!(
@@ -54,5 +73,5 @@ async fn pipelined_calls_are_answered_as_they_finish_with_their_seqids() {
         "last reply: the call that slept {} ms",
         order[99]
     );
-    assert!(probe.max_running.load(Ordering::SeqCst) > 1);
+    assert!(max_running > 1, "at most {max_running} call ran at once");
 }
