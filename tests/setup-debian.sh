@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, on Debian, what the test suite needs beside Rust: Apache Thrift's own compiler
-# and libraries, which the interop tests use as the reference peers. Idempotent: installs
+# and libraries, which the interop tests use as the reference peers, and what the browser
+# test needs (node and npm to build the page, Chromium to run it). Idempotent: installs
 # only what is missing, so it is cheap to run before every test run.
 set -euo pipefail
 
@@ -11,10 +12,18 @@ packages=(
     g++               # compiles the C++ cross-test programs (tests/cpp) against libthrift-dev
     libboost-dev      # Boost headers, which Apache's C++ headers include (TBufferTransports.h,
                       # TMultiplexedProcessor.h...) but libthrift-dev does not depend on
+    nodejs            # runs npm and the bundler of examples/web/build.sh
+    npm               # installs Apache's JavaScript library (npm `thrift`) for the web page
+    chromium          # the headless browser of tests/tests/browser.rs
 )
+
+# A command that is already there counts as its package: NodeSource's `nodejs` bundles npm
+# and conflicts with Debian's `npm` package.
+declare -A provides=([npm]=npm [nodejs]=node [chromium]=chromium)
 
 missing=()
 for p in "${packages[@]}"; do
+    if [ -n "${provides[$p]:-}" ] && command -v "${provides[$p]}" >/dev/null; then continue; fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$p")
     fi
@@ -34,3 +43,5 @@ thrift --version
 command -v g++ >/dev/null || { echo "setup: g++ not found" >&2; exit 1; }
 /usr/bin/python3 -c 'import thrift.protocol.TJSONProtocol, thrift.protocol.TCompactProtocol' \
     || { echo "setup: /usr/bin/python3 cannot import thrift" >&2; exit 1; }
+chromium --version || { echo "setup: chromium does not run" >&2; exit 1; }
+npm --version >/dev/null || { echo "setup: npm does not run" >&2; exit 1; }

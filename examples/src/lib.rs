@@ -5,6 +5,7 @@ thrift_tower::include_idl!("hello");
 
 pub mod axum_app;
 pub mod stack;
+pub mod web;
 
 use hello::{HelloService, SayError};
 

@@ -13,7 +13,8 @@ use crate::apache_python::{PYTHON, thrift_test_idl};
 
 /// What to do when a tool is missing.
 pub const SETUP_HINT: &str = "run tests/setup-debian.sh (it installs Debian's thrift-compiler, \
-                              python3-thrift, libthrift-dev, libboost-dev and g++)";
+                              python3-thrift, libthrift-dev, libboost-dev, g++, nodejs, npm \
+                              and chromium)";
 
 /// `program arg arg...`, for reports.
 pub fn describe(command: &Command) -> String {
