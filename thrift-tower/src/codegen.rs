@@ -43,6 +43,30 @@ fn limits_of<K>(message: &crate::message::Message<K>) -> Limits {
         .unwrap_or_default()
 }
 
+/// What generated error types convert from with `?` beside `std::io::Error` and boxed
+/// errors: `anyhow::Error` when this crate's `anyhow` feature is on, and otherwise a type
+/// with no values, so that the generated code is the same either way.
+#[cfg(feature = "anyhow")]
+pub type AnyhowError = anyhow::Error;
+
+/// What generated error types convert from with `?` beside `std::io::Error` and boxed
+/// errors: `anyhow::Error` when this crate's `anyhow` feature is on, and otherwise a type
+/// with no values, so that the generated code is the same either way.
+#[cfg(not(feature = "anyhow"))]
+pub type AnyhowError = NoAnyhow;
+
+/// Stands for `anyhow::Error` when the `anyhow` feature is off: no value of it exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAnyhow {}
+
+impl std::fmt::Display for NoAnyhow {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {}
+    }
+}
+
+impl std::error::Error for NoAnyhow {}
+
 /// A handler's undeclared failure, as a generated server's method sees it.
 pub fn handler_error(method: &str, error: &Error) -> ApplicationException {
     exception_for(method, error)

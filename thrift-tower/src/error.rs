@@ -67,7 +67,28 @@ impl Error {
         }
     }
 
-    /// A tower service or layer on the way failed (see [`Error::from_service`]).
+    /// A handler's failure that its IDL does not declare: the caller gets an
+    /// `INTERNAL_ERROR` `TApplicationException`. Generated error types convert
+    /// `std::io::Error`, boxed errors and (with the `anyhow` feature) `anyhow::Error` into
+    /// it with `?`; for any other error type, `.map_err(thrift_tower::Error::internal)?`.
+    ///
+    /// ```
+    /// fn parse(text: &str) -> Result<i32, thrift_tower::Error> {
+    ///     let n: i32 = text.parse().map_err(thrift_tower::Error::internal)?;
+    ///     Ok(n)
+    /// }
+    /// let e = parse("ten").unwrap_err();
+    /// assert!(e.is_service());
+    /// assert_eq!(e.to_string(), "invalid digit found in string");
+    /// ```
+    pub fn internal(error: impl Into<BoxError>) -> Self {
+        Error {
+            inner: Box::new(ErrorInner::Service(error.into())),
+        }
+    }
+
+    /// A tower service or layer on the way failed (see [`Error::from_service`]), or a
+    /// handler did ([`Error::internal`]).
     pub fn is_service(&self) -> bool {
         matches!(*self.inner, ErrorInner::Service(_))
     }
