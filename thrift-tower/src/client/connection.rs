@@ -67,6 +67,7 @@ pub(super) async fn run<C>(
         health,
         calls,
         hung_up: false,
+        held: None,
         waiting: HashMap::new(),
         last_seqid: 0,
     };
@@ -85,6 +86,27 @@ struct Task<C> {
     /// The calls sent and waiting for a reply, by the sequence id on the wire.
     waiting: HashMap<i32, Waiting>,
     last_seqid: i32,
+    /// A call taken for a connection that had been idle, held back until the connection
+    /// has been read once more (see [`SETTLE_AFTER`]).
+    held: Option<Call>,
+}
+
+/// A call that comes for a connection idle this long waits for the runtime to look at
+/// the socket once more before it is written: the server may have closed the connection
+/// meanwhile, and the runtime may not have noticed yet (it learns of a closed socket, as
+/// of any event, only when it polls the operating system). Written to such a connection,
+/// the call would fail with "closed the connection", and its caller could not tell it from
+/// a call the server read; held back, it goes out on a new connection. Connections busier
+/// than this never wait.
+const SETTLE_AFTER: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// What driving a connection came to, short of its breaking.
+enum Driven {
+    /// The channel is done with the connection.
+    Done,
+    /// A call came for an idle connection: the task yields until the runtime has polled
+    /// for events, then drives the connection again.
+    Settle,
 }
 
 #[derive(Debug)]
@@ -114,6 +136,10 @@ struct Connection<IO> {
     written: u64,
     unflushed: bool,
     oneways: VecDeque<Oneway>,
+    /// Since when nothing is waited for or to be written.
+    idle_since: Option<tokio::time::Instant>,
+    /// A held call has waited for a look at the socket since the connection was last busy.
+    settled: bool,
 }
 
 impl<C> Task<C>
@@ -128,7 +154,12 @@ where
                 Some(io) => (io, None),
                 None => {
                     // No connection: make one when a call needs it.
-                    let Some(call) = self.calls.recv().await else {
+                    // A call held back from a connection that turned out closed goes first.
+                    let held = self.held.take();
+                    let Some(call) = (match held {
+                        Some(call) => Some(call),
+                        None => self.calls.recv().await,
+                    }) else {
                         return;
                     };
                     match self.opener.open().await {
@@ -159,12 +190,22 @@ where
                 written: 0,
                 unflushed: false,
                 oneways: VecDeque::new(),
+                idle_since: None,
+                settled: false,
             };
             if let Some(call) = first {
                 self.send(&mut conn, call);
             }
-            match poll_fn(|cx| self.poll_connection(&mut conn, cx)).await {
-                Ok(()) => return,
+            let driven = loop {
+                match poll_fn(|cx| self.poll_connection(&mut conn, cx)).await {
+                    // Deferred by the runtime until it has polled for events.
+                    Ok(Driven::Settle) => tokio::task::yield_now().await,
+                    other => break other,
+                }
+            };
+            match driven {
+                Ok(Driven::Done) => return,
+                Ok(Driven::Settle) => unreachable!("a settle is waited for above"),
                 Err(error) => {
                     tracing::debug!(
                         peer = %self.endpoint.address,
@@ -197,7 +238,7 @@ where
         &mut self,
         conn: &mut Connection<C::Response>,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<(), Error>> {
+    ) -> Poll<Result<Driven, Error>> {
         for _ in 0..ROUNDS_PER_POLL {
             let mut progress = false;
 
@@ -237,9 +278,31 @@ where
                 Poll::Pending => {}
             }
 
+            // The socket was read above: a held call can go now.
+            if let Some(call) = self.held.take() {
+                self.send(conn, call);
+                progress = true;
+            }
+            let idle = self.waiting.is_empty()
+                && conn.oneways.is_empty()
+                && conn.write_buf.bytes().is_empty();
+            if !idle {
+                conn.idle_since = None;
+                conn.settled = false;
+            } else if conn.idle_since.is_none() {
+                conn.idle_since = Some(tokio::time::Instant::now());
+            }
             while !self.hung_up && conn.write_buf.bytes().len() < WRITE_HIGH_WATER {
                 match self.calls.poll_recv(cx) {
                     Poll::Ready(Some(call)) => {
+                        let long_idle = conn
+                            .idle_since
+                            .is_some_and(|since| since.elapsed() >= SETTLE_AFTER);
+                        if idle && long_idle && !conn.settled {
+                            conn.settled = true;
+                            self.held = Some(call);
+                            return Poll::Ready(Ok(Driven::Settle));
+                        }
                         self.send(conn, call);
                         progress = true;
                     }
@@ -261,7 +324,7 @@ where
                     && conn.oneways.is_empty()
                     && conn.write_buf.bytes().is_empty()
                 {
-                    return Poll::Ready(Ok(()));
+                    return Poll::Ready(Ok(Driven::Done));
                 }
             }
             if !progress {

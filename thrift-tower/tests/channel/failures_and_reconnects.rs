@@ -91,3 +91,87 @@ async fn an_undecodable_reply_fails_the_calls_and_the_next_call_reconnects() {
     assert_eq!(payload_of(&response), Payload::new(2));
     assert_eq!(server.event().await, Event::Connected);
 }
+
+/// A server on a thread of its own, blocking: it answers each framed binary call with the
+/// same message as a reply (its arguments as its result), closes its first connection when
+/// told to (and says when it has), and serves the connections after it until the test
+/// ends. Returns its address, the sender that tells it to close, the receiver of its word
+/// that it has, and the number of connections it accepted.
+fn blocking_echo_server() -> (
+    std::net::SocketAddr,
+    std::sync::mpsc::Sender<()>,
+    std::sync::mpsc::Receiver<()>,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+
+    fn echo_one(stream: &mut std::net::TcpStream) -> std::io::Result<()> {
+        let mut len = [0u8; 4];
+        stream.read_exact(&mut len)?;
+        let mut message = vec![0u8; u32::from_be_bytes(len) as usize];
+        stream.read_exact(&mut message)?;
+        // Strict binary header: 0x80 0x01, then the message type in the fourth byte.
+        message[3] = 2; // reply
+        stream.write_all(&len)?;
+        stream.write_all(&message)
+    }
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (close, told) = std::sync::mpsc::channel::<()>();
+    let (closed, closed_rx) = std::sync::mpsc::channel::<()>();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let (mut first, _) = listener.accept().unwrap();
+        count.fetch_add(1, Ordering::SeqCst);
+        echo_one(&mut first).unwrap();
+        let _ = told.recv();
+        drop(first);
+        let _ = closed.send(());
+        while let Ok((mut next, _)) = listener.accept() {
+            count.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || while echo_one(&mut next).is_ok() {});
+        }
+    });
+    (addr, close, closed_rx, accepted)
+}
+
+// One thread: while it is blocked below, the runtime cannot poll the operating system for
+// events, so when the call comes the channel's task has not yet heard that the server
+// closed the connection, the situation of a busy runtime.
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_after_the_server_closed_an_idle_connection_goes_out_on_a_new_one() {
+    use std::sync::atomic::Ordering;
+
+    let (addr, close, closed, accepted) = blocking_echo_server();
+    let mut channel = Endpoint::from(addr)
+        .framing(Framing::Framed)
+        .connect()
+        .await
+        .unwrap();
+    let first = call(
+        &mut channel,
+        request("echo", 1, Protocol::Binary, Payload::new(1)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(payload_of(&first), Payload::new(1));
+
+    // The server closes the idle connection; its FIN reaches this side while the runtime
+    // is blocked.
+    close.send(()).unwrap();
+    closed.recv().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+
+    let second = call(
+        &mut channel,
+        request("echo", 2, Protocol::Binary, Payload::new(2)),
+    )
+    .await
+    .expect("a call after the server closed an idle connection");
+    assert_eq!(payload_of(&second), Payload::new(2));
+    assert_eq!(second.header().seqid, 2);
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}
