@@ -93,8 +93,8 @@ fn check(protocol: &str, transport: &str) -> Result<(), String> {
         json!({"call": "timeout", "type": 12, "message": "`testI64` timed out in the server"}),
         json!({"call": "overloaded", "type": 11,
                "message": "the server is overloaded and did not run `testI32`"}),
-        json!({"call": "panic", "type": 6,
-               "message": "`secondtestString` panicked: asked to panic"}),
+        // What Apache's own servers send: the panic is logged, not told.
+        json!({"call": "panic", "type": 6, "message": "Internal error"}),
         json!({"call": "unknown", "type": 1,
                "message": "no method `secondtestString` in service `ThriftTest`"}),
         json!({"call": "after", "result": 9}),

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use tests::thrift_test::*;
 use tests::thrift_test_handler::{ThriftTestHandler, insanity_answer, map_map};
 use thrift_tower::protocol::{self, Limits, Protocol};
+use thrift_tower::server::AlwaysReply;
 use thrift_tower::{
     ApplicationException, ApplicationExceptionKind, MessageHeader, MessageType, Request, Response,
 };
@@ -197,7 +198,8 @@ async fn failures_become_application_exception_replies() {
         assert_eq!(e.kind(), ApplicationExceptionKind::ProtocolError);
         assert!(e.message().contains("testI32"), "{e}");
 
-        // A handler that panics: the reply says so and the server keeps serving.
+        // A handler that panics: the reply says no more than Apache's servers say, the
+        // server keeps serving, and a server that sends details says what happened.
         let second = SecondServiceServer::new(ThriftTestHandler);
         let header = MessageHeader::new("secondtestString", MessageType::Call, 9);
         let args = protocol::encode(
@@ -207,11 +209,20 @@ async fn failures_become_application_exception_replies() {
             },
         )
         .unwrap();
-        let e = application_error(second.clone(), Request::new(header, p, args)).await;
-        assert_eq!(e.kind(), ApplicationExceptionKind::InternalError);
-        assert!(
-            e.message().contains("panicked") && e.message().contains("asked to panic"),
-            "{e}"
+        let panics = Request::new(header, p, args);
+        let e = application_error(second.clone(), panics.clone()).await;
+        assert_eq!(
+            (e.kind(), e.message()),
+            (ApplicationExceptionKind::InternalError, "Internal error")
+        );
+        let detailed = AlwaysReply::new(second.clone()).error_details(true);
+        let e = application_error(detailed, panics).await;
+        assert_eq!(
+            (e.kind(), e.message()),
+            (
+                ApplicationExceptionKind::InternalError,
+                "`secondtestString` panicked: asked to panic"
+            )
         );
         let client = SecondServiceClient::new(second).with_protocol(p);
         assert_eq!(

@@ -117,6 +117,14 @@ impl<S> HttpService<S> {
         Arc::make_mut(&mut self.config)
     }
 
+    /// Sends clients the whole message of an internal error (a handler's undeclared error, a
+    /// panic's message) instead of `Internal error`; see
+    /// [`AlwaysReply::error_details`](thrift_tower::server::AlwaysReply::error_details).
+    pub fn error_details(mut self, on: bool) -> Self {
+        self.inner = self.inner.error_details(on);
+        self
+    }
+
     /// Fixes the protocol instead of telling it from each body.
     pub fn protocol(mut self, protocol: Protocol) -> Self {
         self.config().protocol = Some(protocol);

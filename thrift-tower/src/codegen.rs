@@ -17,13 +17,14 @@ pub use tower_service::Service;
 
 use crate::bytestr::ByteStr;
 use crate::error::{BoxError, Error};
-use crate::exception::ApplicationException;
+use crate::exception::{ApplicationException, ApplicationExceptionKind};
 pub use crate::message::MethodInfo;
 use crate::message::{Request, Response};
 use crate::protocol::{self, Limits, MessageHeader, MessageType, Protocol, ProtocolError, Thrift};
 pub use crate::server::NamedService;
 use crate::server::{
-    CatchUnwind, bad_arguments, bad_result, exception_for, exception_reply, panicked, scope_request,
+    CatchUnwind, bad_arguments, bad_result, exception_for, exception_reply, panicked,
+    scope_request, told_of_internal, with_request,
 };
 
 /// A boxed, sendable future: the future of a generated server.
@@ -67,9 +68,30 @@ impl std::fmt::Display for NoAnyhow {
 
 impl std::error::Error for NoAnyhow {}
 
-/// A handler's undeclared failure, as a generated server's method sees it.
+/// A handler's undeclared failure, as a generated server's method sees it, and as its
+/// caller is told of it: an [`ApplicationException`] the handler returns (in an [`Error`])
+/// as it is, a timeout or a protocol error as their kinds; anything else is an internal
+/// error, logged and sent as `Internal error` unless the server sends details (see
+/// [`AlwaysReply`](crate::server::AlwaysReply)).
 pub fn handler_error(method: &str, error: &Error) -> ApplicationException {
-    exception_for(method, error)
+    let exception = exception_for(method, error);
+    if error.application_exception().is_some()
+        || exception.kind() != ApplicationExceptionKind::InternalError
+    {
+        return exception;
+    }
+    // Called inside the handler's scope, where the request is the current one.
+    let call = with_request(|r| {
+        (
+            r.header().clone(),
+            r.connection().and_then(|c| c.peer_addr()),
+            r.error_details(),
+        )
+    });
+    match call {
+        Some((header, peer, details)) => told_of_internal(&header, peer, details, exception),
+        None => exception,
+    }
 }
 
 /// Serves one call: decodes the arguments `A`, runs `handler` (with the request, less its
@@ -87,6 +109,7 @@ where
     let limits = limits_of(&request);
     let protocol = request.protocol();
     let header = request.header().clone();
+    let details = request.error_details();
     let body = request.take_body();
     let args = match protocol::decode::<A>(protocol, body, limits) {
         Ok(args) => args,
@@ -95,6 +118,8 @@ where
             return Ok(reply_unless_oneway(&header, protocol, &error));
         }
     };
+    // Copied, not counted: no reference count per call for the rare failure.
+    let peer = request.connection().and_then(|c| c.peer_addr());
     let outcome = CatchUnwind::new(scope_request(request, handler(args))).await;
     if header.message_type == MessageType::Oneway {
         return Ok(Response::oneway(&header, protocol));
@@ -106,10 +131,11 @@ where
                     MessageHeader::new(header.name.clone(), MessageType::Reply, header.seqid);
                 return Ok(Response::new(reply, protocol, body));
             }
-            Err(e) => bad_result(&header.name, &e),
+            Err(e) => told_of_internal(&header, peer, details, bad_result(&header.name, &e)),
         },
+        // Already told as the handler's error should be (`handler_error`).
         Ok(Err(error)) => error,
-        Err(panic) => panicked(&header.name, &*panic),
+        Err(panic) => told_of_internal(&header, peer, details, panicked(&header.name, &*panic)),
     };
     Ok(exception_reply(&header, protocol, &error))
 }
@@ -139,10 +165,27 @@ where
     let limits = limits_of(&request);
     let protocol = request.protocol();
     let header = request.header().clone();
+    let peer = request.connection().and_then(|c| c.peer_addr());
     let body = request.take_body();
-    if let Ok(args) = protocol::decode::<A>(protocol, body, limits) {
-        // The outcome has no one to go to; a panic is caught so the connection lives on.
-        let _ = CatchUnwind::new(scope_request(request, handler(args))).await;
+    let failure = match protocol::decode::<A>(protocol, body, limits) {
+        // The outcome has no one to go to, so it is logged here; a panic is caught so the
+        // connection lives on.
+        Ok(args) => match CatchUnwind::new(scope_request(request, handler(args))).await {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(error),
+            Err(panic) => Some(panicked(&header.name, &*panic)),
+        },
+        Err(e) => Some(bad_arguments(&header.name, &e)),
+    };
+    if let Some(exception) = failure {
+        // No one to tell: only logged.
+        tracing::error!(
+            method = %header.name,
+            seqid = header.seqid,
+            ?peer,
+            error = exception.message(),
+            "oneway call failed"
+        );
     }
     Ok(Response::oneway(&header, protocol))
 }

@@ -80,6 +80,9 @@ pub struct Message<K> {
 pub struct Call {
     method: Option<&'static MethodInfo>,
     deadline: Option<Instant>,
+    /// Set by the server's [`AlwaysReply`](crate::server::AlwaysReply): whether the caller
+    /// may be told the details of an internal error.
+    error_details: bool,
 }
 
 /// What only a response carries: nothing yet.
@@ -206,6 +209,14 @@ impl Message<Call> {
     /// [`Oneway`](MessageType::Oneway).
     pub fn is_oneway(&self) -> bool {
         self.header.message_type == MessageType::Oneway
+    }
+
+    pub(crate) fn error_details(&self) -> bool {
+        self.kind.error_details
+    }
+
+    pub(crate) fn set_error_details(&mut self, on: bool) {
+        self.kind.error_details = on;
     }
 }
 

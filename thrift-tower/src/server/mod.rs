@@ -72,14 +72,14 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tower_layer::{Identity, Layer, Stack};
 use tower_service::Service;
-use tracing::{Instrument, debug, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
 
 pub(crate) use self::context::scope as scope_request;
 pub use self::context::with_request;
 pub use self::reply::{AlwaysReply, AlwaysReplyFuture, AlwaysReplyLayer};
 pub(crate) use self::reply::{
     CatchUnwind, bad_arguments, bad_result, exception_for, exception_reply, panicked,
-    unknown_method,
+    told_of_internal, unknown_method,
 };
 pub use self::router::{NamedService, NoRoute, Optional, Route, RouteFuture, RouteList, Routes};
 use crate::error::{BoxError, Error};
@@ -102,6 +102,7 @@ pub(crate) struct Config {
     shutdown_grace: Duration,
     socket: SocketOptions,
     out_of_order_replies: bool,
+    error_details: bool,
 }
 
 /// Builds a server: settings, then [`layer`](Server::layer)s, then services.
@@ -130,6 +131,7 @@ impl Server<Identity> {
                 shutdown_grace: Duration::from_secs(30),
                 socket: SocketOptions::default(),
                 out_of_order_replies: false,
+                error_details: false,
             },
             layer: Identity::new(),
         }
@@ -178,6 +180,15 @@ impl<L> Server<L> {
     /// cases.
     pub fn out_of_order_replies(mut self, on: bool) -> Self {
         self.config.out_of_order_replies = on;
+        self
+    }
+
+    /// Sends clients the whole message of an internal error (a handler's undeclared error, a
+    /// panic's message) instead of `Internal error`, which Apache's servers send too. For
+    /// development; either way the server logs the error at `error` level. See
+    /// [`AlwaysReply`]'s docs for what each failure becomes.
+    pub fn error_details(mut self, on: bool) -> Self {
+        self.config.error_details = on;
         self
     }
 
@@ -320,6 +331,7 @@ where
     /// ([`AlwaysReply`]), to serve over a transport of your own.
     pub fn into_service(self) -> AlwaysReply<L::Service> {
         AlwaysReply::new(self.server.layer.layer(self.routes))
+            .error_details(self.server.config.error_details)
     }
 
     /// Serves on `addr` until the process ends.
@@ -345,6 +357,10 @@ where
         signal: impl Future<Output = ()>,
     ) -> Result<(), Error> {
         let socket = self.server.config.socket;
+        match listener.local_addr() {
+            Ok(addr) => info!(%addr, "serving Thrift"),
+            Err(e) => info!(error = %e, "serving Thrift on a listener whose address is unknown"),
+        }
         let incoming = TcpIncoming::from_listener(listener).with_options(socket);
         self.serve_with_incoming(incoming, signal).await
     }
@@ -360,6 +376,7 @@ where
     ) -> Result<(), Error> {
         let path = path.as_ref();
         let incoming = crate::transport::UnixIncoming::bind(path)?;
+        info!(path = %path.display(), "serving Thrift");
         let served = self.serve_with_incoming(incoming, signal).await;
         if let Err(e) = std::fs::remove_file(path) {
             debug!(error = %e, path = %path.display(), "cannot remove the socket file");

@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use tower_layer::Layer;
 use tower_service::Service;
-use tracing::{debug, warn};
+use tracing::{debug, error};
 
 use crate::error::{BoxError, Error};
 use crate::exception::{ApplicationException, ApplicationExceptionKind};
@@ -46,9 +46,20 @@ use crate::protocol::{self, MessageHeader, MessageType, Protocol, ProtocolError}
 /// | a handler or layer panics (in `poll_ready`, `call` or the future) | `INTERNAL_ERROR` (6) | ``` `m` panicked: ``` and the panic's message |
 /// | any other error of a handler or layer | `INTERNAL_ERROR` (6) | the error |
 ///
-/// A oneway call is never answered, whatever happens. Panics and internal errors are logged
-/// (`tracing`, at `warn`) with the method, the sequence id and the peer; the other causes at
-/// `debug`.
+/// # What the client is told, and what is logged
+///
+/// An internal error (a handler's undeclared error that is not an [`ApplicationException`],
+/// a panic, a layer's own error, a result that cannot be encoded; in the service or in a
+/// generated server inside it) is logged (`tracing`, at `error`) with the service (of a
+/// multiplexed call), the method, the sequence id, the peer and the whole message above;
+/// the client is sent only `INTERNAL_ERROR` with `Internal error`, as Apache's servers
+/// send it, so that nothing of the server's insides leaks to callers.
+/// [`error_details`](Self::error_details) sends the whole message instead, for development.
+/// An [`ApplicationException`] a handler returns on purpose is sent as it is. The other
+/// kinds are the client's business (what it called, what it sent, how busy the server is):
+/// they are sent as the table says, and logged at `debug`.
+///
+/// A oneway call is never answered, whatever happens.
 ///
 /// # Example
 ///
@@ -72,7 +83,12 @@ pub struct AlwaysReply<S> {
     inner: S,
     /// `poll_ready` failed: the next call is answered with this.
     not_ready: Option<Failure>,
+    details: bool,
 }
+
+/// What the client of an `INTERNAL_ERROR` is told unless the details are sent: the words
+/// of Apache's servers.
+pub(crate) const INTERNAL_ERROR_MESSAGE: &str = "Internal error";
 
 impl<S> AlwaysReply<S> {
     /// Wraps `inner`.
@@ -80,7 +96,16 @@ impl<S> AlwaysReply<S> {
         AlwaysReply {
             inner,
             not_ready: None,
+            details: false,
         }
+    }
+
+    /// Sends clients the whole message of an `INTERNAL_ERROR` (a handler's error, a panic's
+    /// message) instead of `Internal error`. For development: the messages may tell a
+    /// caller what it should not know of the server.
+    pub const fn error_details(mut self, on: bool) -> Self {
+        self.details = on;
+        self
     }
 
     /// The wrapped service.
@@ -98,7 +123,7 @@ impl<S: Clone> Clone for AlwaysReply<S> {
     /// A clone of the service, to be made ready on its own ("clone, then call"): it does
     /// not inherit a failure of this one's `poll_ready`.
     fn clone(&self) -> Self {
-        AlwaysReply::new(self.inner.clone())
+        AlwaysReply::new(self.inner.clone()).error_details(self.details)
     }
 }
 
@@ -148,8 +173,10 @@ where
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        let call = CallOf::new(&request);
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        // For the generated server inside, which answers its handler's errors itself.
+        request.set_error_details(self.details);
+        let call = CallOf::new(&request, self.details);
         if let Some(failure) = self.not_ready.take() {
             return AlwaysReplyFuture::answered(call.answer(failure));
         }
@@ -167,35 +194,81 @@ struct CallOf {
     header: MessageHeader,
     protocol: Protocol,
     peer: Option<SocketAddr>,
+    details: bool,
 }
 
 impl CallOf {
-    fn new(request: &Request) -> Self {
+    fn new(request: &Request, details: bool) -> Self {
         CallOf {
             header: request.header().clone(),
             protocol: request.protocol(),
             peer: request.connection().and_then(|c| c.peer_addr()),
+            details,
         }
     }
 
     /// The reply for `failure`, logged.
     fn answer(self, failure: Failure) -> Response {
         let method: &str = &self.header.name;
-        let exception = match &failure {
-            Failure::Error(e) => exception_for(method, &**e),
-            Failure::Panic(p) => panicked_with(method, p),
+        let (exception, internal) = match &failure {
+            Failure::Error(e) => {
+                let exception = exception_for(method, &**e);
+                let internal = exception.kind() == ApplicationExceptionKind::InternalError
+                    && !carries_exception(&**e);
+                (exception, internal)
+            }
+            Failure::Panic(p) => (panicked_with(method, p), true),
         };
-        let internal = exception.kind() == ApplicationExceptionKind::InternalError;
-        if internal || matches!(failure, Failure::Panic(_)) {
-            warn!(method, seqid = self.header.seqid, peer = ?self.peer, %exception, "call failed");
+        let exception = if internal {
+            told_of_internal(&self.header, self.peer, self.details, exception)
         } else {
             debug!(method, seqid = self.header.seqid, peer = ?self.peer, %exception, "call failed");
-        }
+            exception
+        };
         if self.header.message_type == MessageType::Oneway {
             return Response::oneway(&self.header, self.protocol);
         }
         exception_reply(&self.header, self.protocol, &exception)
     }
+}
+
+/// Whether `error` is, or holds, an [`ApplicationException`]: one a handler or a layer
+/// returns on purpose, for the client to see.
+fn carries_exception(error: &(dyn std::error::Error + 'static)) -> bool {
+    error.is::<ApplicationException>()
+        || error
+            .downcast_ref::<Error>()
+            .is_some_and(|e| e.application_exception().is_some())
+}
+
+/// Logs an internal error of the call `header` (a handler's undeclared error, a panic...),
+/// and returns what its caller is told: `Internal error`, or with `details` the whole
+/// `exception`.
+pub(crate) fn told_of_internal(
+    header: &MessageHeader,
+    peer: Option<SocketAddr>,
+    details: bool,
+    exception: ApplicationException,
+) -> ApplicationException {
+    let (service, method) = match header.name.split_once(':') {
+        Some((service, method)) => (Some(service), method),
+        None => (None, &*header.name),
+    };
+    error!(
+        service,
+        method,
+        seqid = header.seqid,
+        ?peer,
+        error = exception.message(),
+        "call failed"
+    );
+    if details {
+        return exception;
+    }
+    ApplicationException::new(
+        ApplicationExceptionKind::InternalError,
+        INTERNAL_ERROR_MESSAGE,
+    )
 }
 
 pin_project_lite::pin_project! {
@@ -495,13 +568,15 @@ mod tests {
         )
     }
 
-    /// What `service`, wrapped, answers to a call of `name`.
+    /// What `service`, wrapped with the details of internal errors on, answers to a call
+    /// of `name`.
     async fn answer<S>(service: S, name: &'static str) -> Response
     where
         S: Service<Request, Response = Response>,
         S::Error: Into<BoxError>,
     {
         AlwaysReply::new(service)
+            .error_details(true)
             .oneshot(call(name, MessageType::Call))
             .await
             .unwrap_or_else(|e| match e {})
@@ -759,7 +834,8 @@ mod tests {
                 echo(request)
             }
         }
-        let mut service = AlwaysReply::new(FailsOnce(std::sync::Arc::new(true.into())));
+        let mut service =
+            AlwaysReply::new(FailsOnce(std::sync::Arc::new(true.into()))).error_details(true);
         let first = service
             .ready()
             .await
@@ -779,5 +855,101 @@ mod tests {
             .await;
         let second = second.unwrap_or_else(|e| match e {});
         assert_eq!(second.header().message_type, MessageType::Reply);
+    }
+
+    /// What `service`, wrapped with the defaults, answers to a call of `name`.
+    async fn answer_by_default<S>(service: S, name: &'static str) -> Response
+    where
+        S: Service<Request, Response = Response>,
+        S::Error: Into<BoxError>,
+    {
+        AlwaysReply::new(service)
+            .oneshot(call(name, MessageType::Call))
+            .await
+            .unwrap_or_else(|e| match e {})
+    }
+
+    #[tokio::test]
+    async fn internal_errors_tell_the_client_nothing_but_internal_error_by_default() {
+        use ApplicationExceptionKind as Kind;
+        let internal = (Kind::InternalError, INTERNAL_ERROR_MESSAGE.to_string());
+        let io = || -> BoxError { Box::new(std::io::Error::other("disk on fire")) };
+        assert_eq!(
+            exception(&answer_by_default(failing(io), "save").await, "save"),
+            internal
+        );
+        let response = answer_by_default(Broken { panics: true }, "gone").await;
+        assert_eq!(exception(&response, "gone"), internal);
+        // An exception a layer returns on purpose is sent as it is, INTERNAL_ERROR too.
+        let on_purpose = || -> BoxError {
+            Box::new(ApplicationException::new(Kind::InternalError, "on purpose"))
+        };
+        let response = answer_by_default(failing(on_purpose), "save").await;
+        assert_eq!(
+            exception(&response, "save"),
+            (Kind::InternalError, "on purpose".to_string())
+        );
+        // The other kinds are the client's business, details or not.
+        let response = answer_by_default(tower::load_shed::LoadShed::new(Busy), "busy").await;
+        assert_eq!(
+            exception(&response, "busy"),
+            (
+                Kind::Loadshedding,
+                "the server is overloaded and did not run `busy`".to_string()
+            )
+        );
+    }
+
+    /// Everything logged while `run` runs on this thread.
+    async fn logged<F: Future>(run: F) -> String {
+        #[derive(Clone, Default)]
+        struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::ERROR)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _default = tracing::subscriber::set_default(subscriber);
+        run.await;
+        let bytes = captured.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn internal_errors_are_logged_with_their_call_and_whole_message() {
+        let io = || -> BoxError { Box::new(std::io::Error::other("database is on fire")) };
+        let log = logged(answer_by_default(failing(io), "Store:get")).await;
+        assert!(
+            log.contains(" ERROR ")
+                && log.contains(
+                    "call failed service=\"Store\" method=\"get\" seqid=7 peer=None \
+                     error=\"database is on fire\""
+                ),
+            "{log}"
+        );
+        let log = logged(answer_by_default(Broken { panics: true }, "gone")).await;
+        assert!(
+            log.contains("method=\"gone\" seqid=7")
+                && log.contains("error=\"`gone` panicked: not ready, loudly\""),
+            "{log}"
+        );
+        // Not the client's own errors.
+        let log = logged(answer_by_default(
+            tower::load_shed::LoadShed::new(Busy),
+            "busy",
+        ))
+        .await;
+        assert_eq!(log, "");
     }
 }

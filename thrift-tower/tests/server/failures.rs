@@ -19,29 +19,55 @@ fn panic_in_layer(request: Request) -> Request {
     request
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_panicking_call_gets_an_internal_error_reply() {
+/// Calls `panic` (the service panics) and `layer_panic` (a layer does) on a server with the
+/// details of internal errors `details`, and returns the two exceptions' messages, after
+/// checking their kind and that the connection and the server go on.
+async fn panicking_calls(details: bool) -> [String; 2] {
     let probe = Probe::new();
     let server = serve(
         Server::builder()
+            .error_details(details)
             .layer(tower::util::MapRequestLayer::new(panic_in_layer))
             .add_service(service_a(&probe)),
     )
     .await;
     let mut client = server.connect().await;
 
-    let error = exception(&client.call("panic", 11).await, "panic", 11);
-    assert_eq!(error.kind(), ApplicationExceptionKind::InternalError);
-    assert!(error.message().contains("panicked on purpose"), "{error}");
-
-    let error = exception(&client.call("layer_panic", 12).await, "layer_panic", 12);
-    assert_eq!(error.kind(), ApplicationExceptionKind::InternalError);
-    assert!(error.message().contains("panicked on purpose"), "{error}");
+    let in_service = exception(&client.call("panic", 11).await, "panic", 11);
+    assert_eq!(in_service.kind(), ApplicationExceptionKind::InternalError);
+    let in_layer = exception(&client.call("layer_panic", 12).await, "layer_panic", 12);
+    assert_eq!(in_layer.kind(), ApplicationExceptionKind::InternalError);
 
     // The connection, and the server, go on.
     assert_reply(&client.call("echo", 13).await, "echo", 13);
     assert_reply(&server.connect().await.call("echo", 14).await, "echo", 14);
     assert_eq!(probe.running(), 0);
+    [
+        in_service.message().to_string(),
+        in_layer.message().to_string(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_call_gets_an_internal_error_reply() {
+    // What Apache's servers say, and nothing of the server's insides.
+    assert_eq!(
+        panicking_calls(false).await,
+        ["Internal error", "Internal error"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_error_details_the_panic_s_message_reaches_the_caller() {
+    let [in_service, in_layer] = panicking_calls(true).await;
+    assert_eq!(
+        in_service,
+        "`panic` panicked: the service panicked on purpose"
+    );
+    assert_eq!(
+        in_layer,
+        "`layer_panic` panicked: the layer panicked on purpose"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
