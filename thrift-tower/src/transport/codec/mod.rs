@@ -18,6 +18,7 @@
 
 mod buffered;
 mod detect;
+mod foreign;
 mod framed;
 mod message;
 
@@ -97,6 +98,8 @@ pub struct MessageCodec<M> {
     delimiter: Delimiter,
     protocol: ProtocolSlot,
     limits: Limits,
+    /// A message was decoded: the peer speaks Thrift.
+    decoded_one: bool,
     _decodes: PhantomData<fn() -> M>,
 }
 
@@ -107,6 +110,7 @@ impl<M> MessageCodec<M> {
             delimiter: Self::delimiter(framing, limits),
             protocol: ProtocolSlot::new(protocol),
             limits,
+            decoded_one: false,
             _decodes: PhantomData,
         }
     }
@@ -140,6 +144,7 @@ impl<M> Clone for MessageCodec<M> {
             delimiter: self.delimiter.clone(),
             protocol: self.protocol,
             limits: self.limits,
+            decoded_one: self.decoded_one,
             _decodes: PhantomData,
         }
     }
@@ -159,6 +164,9 @@ impl<K: Default> Decoder for MessageCodec<Message<K>> {
     type Item = Message<K>;
     type Error = Error;
 
+    /// The next whole message, taken out of `src`. When a connection's first message does
+    /// not decode because the peer speaks something else (TLS, HTTP, zlib...), the error
+    /// says what.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Message<K>>, Error> {
         if let Delimiter::Detect = self.delimiter {
             match detect::framing(src) {
@@ -166,10 +174,18 @@ impl<K: Default> Decoder for MessageCodec<Message<K>> {
                 None => return Ok(None),
             }
         }
-        match &mut self.delimiter {
+        let decoded = match &mut self.delimiter {
             Delimiter::Framed(framed) => framed.decode(src, &mut self.protocol),
             Delimiter::Buffered(buffered) => buffered.decode(src, &mut self.protocol),
             Delimiter::Detect => Ok(None),
+        };
+        match decoded {
+            Ok(Some(message)) => {
+                self.decoded_one = true;
+                Ok(Some(message))
+            }
+            Err(e) if !self.decoded_one => Err(foreign::explain(e, src)),
+            other => other,
         }
     }
 }
@@ -193,7 +209,7 @@ mod tests {
     use bytes::{BufMut, Bytes};
 
     use super::*;
-    use crate::message::Request;
+    use crate::message::{Request, Response};
     use crate::protocol::{MessageHeader, MessageType};
 
     fn request(protocol: Protocol) -> Request {
@@ -256,6 +272,40 @@ mod tests {
         let len = u32::from_be_bytes(buf[..4].try_into().unwrap()) as usize;
         assert_eq!(len, buf.len() - 4);
         assert_eq!(buf[4], 0x82);
+    }
+
+    #[test]
+    fn a_peer_that_speaks_something_else_is_told_apart_on_every_framing() {
+        // A TLS ClientHello's first bytes, an HTTP request, as a server's codec gets them;
+        // an HTTP response, as a client's does.
+        let tls: &[u8] = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+        for framing in [Framing::Auto, Framing::Framed, Framing::Buffered] {
+            for (bytes, says) in [
+                (tls, "the peer speaks TLS"),
+                (
+                    &b"POST / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+                    "the peer speaks HTTP",
+                ),
+            ] {
+                let mut codec = MessageCodec::<Request>::new(framing, None, Limits::default());
+                let err = codec.decode(&mut BytesMut::from(bytes)).unwrap_err();
+                assert!(err.to_string().contains(says), "{framing:?}: {err}");
+            }
+            let mut codec = MessageCodec::<Response>::new(framing, None, Limits::default());
+            let mut answer = BytesMut::from(&b"HTTP/1.1 400 Bad Request\r\n\r\n"[..]);
+            let err = codec.decode(&mut answer).unwrap_err();
+            assert!(
+                err.to_string().contains("an HTTP response"),
+                "{framing:?}: {err}"
+            );
+        }
+        // After a first message, the codec's own error stands: the peer speaks Thrift.
+        let mut codec = MessageCodec::<Request>::new(Framing::Buffered, None, Limits::default());
+        let mut wire = encoded(Framing::Buffered, Protocol::Binary);
+        wire.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
+        assert!(codec.decode(&mut wire).unwrap().is_some());
+        let err = codec.decode(&mut wire).unwrap_err();
+        assert!(!err.to_string().contains("speaks"), "{err}");
     }
 
     #[test]
