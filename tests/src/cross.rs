@@ -1,10 +1,95 @@
 //! The command line of Apache's cross-test programs (`test/tests.json` in Apache Thrift):
-//! `--port N --protocol P --transport T`, given as `--flag=value` or `--flag value`.
+//! `--port N --protocol P --transport T`, given as `--flag=value` or `--flag value`, parsed
+//! by clap ([`CrossArgs`], flattened into each program's own arguments).
 
 use thrift_tower::protocol::Protocol;
 
+/// Apache's cross-test flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CrossArgs {
+    /// The server's host (clients)
+    #[arg(long, default_value = "localhost")]
+    host: String,
+    /// The port to serve on, or to call
+    #[arg(long, default_value_t = 9090)]
+    port: u16,
+    /// The protocol; the multi* ones go through Apache's multiplexed protocol
+    #[arg(long, value_enum, default_value_t = ProtocolName::Binary)]
+    protocol: ProtocolName,
+    /// How messages are carried
+    #[arg(long, value_enum, default_value_t = Transport::Buffered)]
+    transport: Transport,
+    /// A Unix domain socket instead of a TCP port
+    #[arg(long, value_name = "PATH")]
+    domain_socket: Option<String>,
+    /// The path HTTP requests go to (`--transport http`, clients)
+    #[arg(long, default_value = "/")]
+    path: String,
+    /// TLS, as Apache's programs take it (not supported yet: refused)
+    #[arg(long)]
+    ssl: bool,
+    /// zlib, as Apache's programs take it (not supported yet: refused)
+    #[arg(long)]
+    zlib: bool,
+}
+
+/// Parses this program's command line into `C`, whose arguments flatten [`CrossArgs`]
+/// (`cross` picks them out), as clap does (`--help`, `--version`, usage errors with exit
+/// status 2), and returns it with the cross-test options.
+pub fn parse_command_line<C: clap::Parser>(cross: impl FnOnce(&C) -> &CrossArgs) -> (C, Options) {
+    let cli = C::parse();
+    match Options::try_from(cross(&cli).clone()) {
+        Ok(options) => (cli, options),
+        Err(e) => C::command()
+            .error(clap::error::ErrorKind::ValueValidation, e)
+            .exit(),
+    }
+}
+
+/// The names `--protocol` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ProtocolName {
+    Binary,
+    Compact,
+    Json,
+    Multi,
+    Multic,
+    Multij,
+}
+
+impl TryFrom<CrossArgs> for Options {
+    type Error = String;
+
+    /// The options, or why they cannot be served.
+    fn try_from(args: CrossArgs) -> Result<Self, String> {
+        if args.ssl {
+            return Err("--ssl is not supported".into());
+        }
+        if args.zlib {
+            return Err("--zlib is not supported".into());
+        }
+        let (protocol, multiplexed) = match args.protocol {
+            ProtocolName::Binary => (Protocol::Binary, false),
+            ProtocolName::Compact => (Protocol::Compact, false),
+            ProtocolName::Json => (Protocol::Json, false),
+            ProtocolName::Multi => (Protocol::Binary, true),
+            ProtocolName::Multic => (Protocol::Compact, true),
+            ProtocolName::Multij => (Protocol::Json, true),
+        };
+        Ok(Options {
+            host: args.host,
+            port: args.port,
+            protocol,
+            multiplexed,
+            transport: args.transport,
+            domain_socket: args.domain_socket,
+            path: args.path,
+        })
+    }
+}
+
 /// How messages are carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Transport {
     /// `buffered`: messages back to back.
     Buffered,
@@ -34,62 +119,6 @@ pub struct Options {
 }
 
 impl Options {
-    /// Parses the arguments (without the program name).
-    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
-        let mut o = Options {
-            host: "localhost".into(),
-            port: 9090,
-            protocol: Protocol::Binary,
-            multiplexed: false,
-            transport: Transport::Buffered,
-            domain_socket: None,
-            path: "/".into(),
-        };
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((f, v)) => (f.to_string(), Some(v.to_string())),
-                None => (arg.clone(), None),
-            };
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| args.next())
-                    .ok_or_else(|| format!("{flag} needs a value"))
-            };
-            match flag.as_str() {
-                "--host" => o.host = value()?,
-                "--port" => o.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
-                "--protocol" => {
-                    let v = value()?;
-                    (o.protocol, o.multiplexed) = match v.as_str() {
-                        "binary" => (Protocol::Binary, false),
-                        "compact" => (Protocol::Compact, false),
-                        "json" => (Protocol::Json, false),
-                        "multi" => (Protocol::Binary, true),
-                        "multic" => (Protocol::Compact, true),
-                        "multij" => (Protocol::Json, true),
-                        other => return Err(format!("unknown protocol `{other}`")),
-                    }
-                }
-                "--transport" => {
-                    o.transport = match value()?.as_str() {
-                        "buffered" => Transport::Buffered,
-                        "framed" => Transport::Framed,
-                        "http" => Transport::Http,
-                        other => return Err(format!("unknown transport `{other}`")),
-                    }
-                }
-                "--domain-socket" => o.domain_socket = Some(value()?),
-                "--path" => o.path = value()?,
-                // Flags of Apache's programs that do not change what we do.
-                "--ssl" | "--zlib" => return Err(format!("{flag} is not supported")),
-                other => return Err(format!("unknown option `{other}`")),
-            }
-        }
-        Ok(o)
-    }
-
     /// `binary/buffered`, `multic/framed`...
     pub fn describe(&self) -> String {
         let p = match (self.protocol, self.multiplexed) {

@@ -26,7 +26,7 @@ use std::future::Future;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use tests::cross::{Options, Transport};
+use tests::cross::{CrossArgs, Options, Transport, parse_command_line};
 use tests::thrift_test::{
     Insanity, Numberz, SecondServiceClient, TestExceptionError, TestMultiExceptionError,
     ThriftTestClient, Xception, Xception2, Xtruct, Xtruct2,
@@ -84,12 +84,18 @@ impl<S> Stack for S where
 {
 }
 
+/// The ThriftTest client of Apache's cross-test suite: calls every method and checks the
+/// answers.
+#[derive(Debug, clap::Parser)]
+#[command(name = "thrift-test-client", version)]
+struct Cli {
+    #[command(flatten)]
+    cross: CrossArgs,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match Options::parse(std::env::args().skip(1)) {
-        Ok(o) => o,
-        Err(e) => return usage(&e),
-    };
+    let (_, options) = parse_command_line(|cli: &Cli| &cli.cross);
     let framing = match options.transport {
         Transport::Buffered => Framing::Buffered,
         Transport::Framed => Framing::Framed,
@@ -167,12 +173,7 @@ async fn run<S: Stack>(channel: S, protocol: Protocol, options: &Options) -> Exi
 }
 
 fn usage(problem: &str) -> ExitCode {
-    eprintln!("thrift-test-client: {problem}");
-    eprintln!(
-        "usage: thrift-test-client [--host H] [--port N] \
-         [--protocol binary|compact|json|multi|multic|multij] \
-         [--transport buffered|framed|http] [--path PATH] [--domain-socket PATH]"
-    );
+    eprintln!("thrift-test-client: {problem} (see thrift-test-client --help)");
     ExitCode::from(ERR_UNKNOWN)
 }
 

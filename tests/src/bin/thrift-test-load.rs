@@ -19,13 +19,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tests::cross::{Options, Transport};
+use tests::cross::{CrossArgs, Transport, parse_command_line};
 use tests::thrift_test::{ThriftTestClient, Xtruct};
 use thrift_tower::transport::Framing;
 use thrift_tower::{Channel, Endpoint};
 
 /// What each caller sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Call {
     String,
     I32,
@@ -52,82 +52,66 @@ struct Tally {
     first_error: Option<String>,
 }
 
+/// A load generator for any ThriftTest server: keeps `--connections` connections with
+/// `--in-flight` calls in flight on each, checks every answer, and prints the call rate and
+/// latency quantiles.
+#[derive(Debug, clap::Parser)]
+#[command(name = "thrift-test-load", version)]
+struct Cli {
+    #[command(flatten)]
+    cross: CrossArgs,
+    /// Connections to the server
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+    connections: u64,
+    /// Calls in flight on each connection
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..))]
+    in_flight: u64,
+    /// How long to measure, after the warm-up
+    #[arg(long, default_value_t = 5.0, value_parser = positive_seconds)]
+    seconds: f64,
+    /// How long to call before measuring
+    #[arg(long, default_value_t = 1.0, value_parser = seconds)]
+    warmup: f64,
+    /// What each caller sends
+    #[arg(long, value_enum, default_value_t = Call::String)]
+    call: Call,
+    /// The size of the string sent (`string`, `struct`)
+    #[arg(long, default_value_t = 64)]
+    size: usize,
+}
+
 fn usage(problem: &str) -> ExitCode {
-    eprintln!("thrift-test-load: {problem}");
-    eprintln!(
-        "usage: thrift-test-load [--host H] [--port N] [--protocol binary|compact|json] \
-         [--transport buffered|framed] [--connections C] [--in-flight K] [--seconds S] \
-         [--warmup S] [--call string|i32|struct] [--size BYTES]"
-    );
+    eprintln!("thrift-test-load: {problem} (see thrift-test-load --help)");
     ExitCode::from(2)
 }
 
-/// Splits off this program's own flags; the rest are the cross-test flags.
-fn parse(args: Vec<String>) -> Result<(Options, Load), String> {
-    let mut load = Load {
-        connections: 4,
-        in_flight: 16,
-        seconds: 5.0,
-        warmup: 1.0,
-        call: Call::String,
-        size: 64,
-    };
-    let mut rest = Vec::new();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) => (f.to_string(), Some(v.to_string())),
-            None => (arg.clone(), None),
-        };
-        let own = matches!(
-            flag.as_str(),
-            "--connections" | "--in-flight" | "--seconds" | "--warmup" | "--call" | "--size"
-        );
-        if !own {
-            rest.push(arg);
-            continue;
-        }
-        let value = inline
-            .or_else(|| args.next())
-            .ok_or_else(|| format!("{flag} needs a value"))?;
-        let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
-        match flag.as_str() {
-            "--connections" => load.connections = value.parse().map_err(|e| bad(&e))?,
-            "--in-flight" => load.in_flight = value.parse().map_err(|e| bad(&e))?,
-            "--seconds" => load.seconds = value.parse().map_err(|e| bad(&e))?,
-            "--warmup" => load.warmup = value.parse().map_err(|e| bad(&e))?,
-            "--size" => load.size = value.parse().map_err(|e| bad(&e))?,
-            "--call" => {
-                load.call = match value.as_str() {
-                    "string" => Call::String,
-                    "i32" => Call::I32,
-                    "struct" => Call::Struct,
-                    _ => return Err(bad(&"expected string, i32 or struct")),
-                }
-            }
-            _ => unreachable!("own flags are listed above"),
-        }
+/// A duration in seconds, at least 0.
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s),
+        Ok(_) => Err("expected a number of seconds, at least 0".into()),
+        Err(e) => Err(e.to_string()),
     }
-    let finite = |s: f64| s.is_finite() && s >= 0.0;
-    if load.connections == 0
-        || load.in_flight == 0
-        || !finite(load.seconds)
-        || load.seconds == 0.0
-        || !finite(load.warmup)
-    {
-        return Err(
-            "--connections, --in-flight and --seconds must be above 0, --warmup at least 0".into(),
-        );
+}
+
+/// A duration in seconds, above 0.
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match seconds(text)? {
+        0.0 => Err("expected a number of seconds above 0".into()),
+        s => Ok(s),
     }
-    let options = Options::parse(rest)?;
-    Ok((options, load))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let (options, load) = match parse(std::env::args().skip(1).collect()) {
-        Ok(parsed) => parsed,
-        Err(e) => return usage(&e),
+    let (cli, options) = parse_command_line(|cli: &Cli| &cli.cross);
+    let load = Load {
+        connections: cli.connections as usize,
+        in_flight: cli.in_flight as usize,
+        seconds: cli.seconds,
+        warmup: cli.warmup,
+        call: cli.call,
+        size: cli.size,
     };
     let framing = match options.transport {
         Transport::Buffered => Framing::Buffered,

@@ -8,21 +8,23 @@
 
 use std::process::ExitCode;
 
-use tests::cross::{Options, Transport};
+use tests::cross::{CrossArgs, Transport, parse_command_line};
 use tests::thrift_test::{SecondServiceServer, ThriftTestServer};
 use tests::thrift_test_handler::ThriftTestHandler;
 use thrift_tower::Server;
 use thrift_tower::transport::{Framing, TcpIncoming};
 
+/// The ThriftTest server of Apache's cross-test suite.
+#[derive(Debug, clap::Parser)]
+#[command(name = "thrift-test-server", version)]
+struct Cli {
+    #[command(flatten)]
+    cross: CrossArgs,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match Options::parse(std::env::args().skip(1)) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("thrift-test-server: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let (_, options) = parse_command_line(|cli: &Cli| &cli.cross);
     let framing = match options.transport {
         Transport::Buffered => Framing::Buffered,
         // Unused over HTTP, where each body holds one message.
