@@ -1,6 +1,10 @@
 //! Base64 for the JSON protocol's `binary` values: the standard alphabet, written padded
-//! as every Apache library writes it, read padded or not.
+//! as every Apache library writes it, read padded or not. The `base64` crate does the
+//! coding; this module sets it up as Apache's libraries need and words its errors.
 
+use base64::Engine;
+use base64::alphabet::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::BufMut;
 
 use super::excerpt::Found;
@@ -8,48 +12,26 @@ use crate::protocol::error::ProtocolError;
 use crate::protocol::input::check_string_limit;
 use crate::protocol::limits::Limits;
 
-/// The standard base64 alphabet (RFC 4648 §4), the one every Apache library uses.
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Each byte's value in [`BASE64`], or 0xff.
-const BASE64_VALUES: [u8; 256] = {
-    let mut table = [0xff; 256];
-    let mut i = 0;
-    while i < 64 {
-        table[BASE64[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
+/// The standard alphabet (RFC 4648 §4), the one every Apache library uses: padded on
+/// write; on read, padded or not (Apache's C++ library writes it without), and the bits
+/// past the last whole byte ignored, as every Apache reader does.
+const ENGINE: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Writes `data` as padded base64, four characters for every three bytes.
 pub(super) fn put_base64<B: BufMut>(buf: &mut B, data: &[u8]) {
-    // Encode through a small stack buffer, so a long value takes few `put_slice` calls.
+    // Through a small stack buffer: a long value takes few `put_slice` calls, and nothing
+    // is allocated. 48 bytes make exactly 64 characters.
     let mut out = [0u8; 64];
     for block in data.chunks(48) {
-        let mut n = 0;
-        for group in block.chunks(3) {
-            let b0 = group.first().copied().unwrap_or(0);
-            let b1 = group.get(1).copied().unwrap_or(0);
-            let b2 = group.get(2).copied().unwrap_or(0);
-            let bits = u32::from(b0) << 16 | u32::from(b1) << 8 | u32::from(b2);
-            let chars = [
-                BASE64[(bits >> 18) as usize & 63],
-                BASE64[(bits >> 12) as usize & 63],
-                if group.len() > 1 {
-                    BASE64[(bits >> 6) as usize & 63]
-                } else {
-                    b'='
-                },
-                if group.len() > 2 {
-                    BASE64[bits as usize & 63]
-                } else {
-                    b'='
-                },
-            ];
-            out[n..n + 4].copy_from_slice(&chars);
-            n += 4;
-        }
+        let n = ENGINE
+            .encode_slice(block, &mut out)
+            .expect("64 characters hold the base64 of 48 bytes");
         buf.put_slice(&out[..n]);
     }
 }
@@ -61,45 +43,32 @@ pub(super) fn decode_base64(
     at: usize,
     limits: &Limits,
 ) -> Result<Vec<u8>, ProtocolError> {
-    let mut data = text;
-    let mut padding = 0;
-    while padding < 2 {
-        match data {
-            [rest @ .., b'='] => {
-                data = rest;
-                padding += 1;
-            }
-            _ => break,
-        }
-    }
-    if (padding > 0 && text.len() % 4 != 0) || data.len() % 4 == 1 {
+    let data_len = text.len()
+        - text
+            .iter()
+            .rev()
+            .take(2)
+            .take_while(|&&c| c == b'=')
+            .count();
+    let padding = text.len() - data_len;
+    if (padding > 0 && text.len() % 4 != 0) || data_len % 4 == 1 {
         return Err(ProtocolError::invalid(format!(
             "base64 at byte {at} has a bad length ({} characters, {padding} of them padding)",
             text.len()
         )));
     }
-    let decoded_len = data.len() / 4 * 3 + (data.len() % 4).saturating_sub(1);
+    // Checked before anything is allocated for the value.
+    let decoded_len = data_len / 4 * 3 + (data_len % 4).saturating_sub(1);
     check_string_limit(decoded_len, limits)?;
     let mut out = Vec::with_capacity(decoded_len);
-    for (i, group) in data.chunks(4).enumerate() {
-        let mut bits = 0u32;
-        for (j, &c) in group.iter().enumerate() {
-            let value = BASE64_VALUES[usize::from(c)];
-            if value == 0xff {
-                return Err(ProtocolError::invalid(format!(
-                    "expected base64 at byte {}, found {}",
-                    at + i * 4 + j,
-                    Found(c)
-                )));
-            }
-            bits = bits << 6 | u32::from(value);
-        }
-        // A short last group holds 12 or 18 bits: align it as if it were whole. Bits past
-        // the last whole byte are ignored, as every Apache reader does.
-        bits <<= 6 * (4 - group.len());
-        let bytes = bits.to_be_bytes();
-        out.extend_from_slice(&bytes[1..group.len()]);
-    }
+    ENGINE.decode_vec(text, &mut out).map_err(|e| match e {
+        base64::DecodeError::InvalidByte(offset, byte) => ProtocolError::invalid(format!(
+            "expected base64 at byte {}, found {}",
+            at + offset,
+            Found(byte)
+        )),
+        other => ProtocolError::invalid(format!("bad base64 at byte {at}: {other}")),
+    })?;
     Ok(out)
 }
 
