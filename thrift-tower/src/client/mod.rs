@@ -74,12 +74,17 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Code that is not async (a script, a command-line tool) calls through [`Blocking`]: the
+//! same channel and client, with a runtime of its own that each call blocks on.
 
+mod blocking;
 mod channel;
 mod connection;
 mod endpoint;
 mod load;
 
+pub use self::blocking::Blocking;
 pub use self::channel::{Channel, ResponseFuture};
 pub use self::endpoint::Endpoint;
 pub use self::load::ChannelLoad;

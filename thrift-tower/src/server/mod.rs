@@ -51,6 +51,43 @@
 //! [`Router::serve_with_shutdown`] stops accepting when the signal fires, lets each
 //! connection finish the calls it has read (up to [`Server::shutdown_grace`]), and then
 //! closes.
+//!
+//! # Coming from Apache's Python servers
+//!
+//! One `Server` does what Python's server classes each do, with settings for the
+//! behaviour one of them had and an application relied on. Every connection is a task
+//! and every call may be one, so no setting costs a thread per connection.
+//!
+//! | Python | here |
+//! |---|---|
+//! | `TSimpleServer`: one connection, one call at a time | `.max_connections(1).max_in_flight(1)` |
+//! | `TThreadedServer`: a thread per connection, its calls one at a time | `.max_in_flight(1)` |
+//! | `TThreadPoolServer`: N threads, each serving a connection | `.max_connections(N).max_in_flight(1)` |
+//! | `TNonblockingServer`: framed only, N worker threads for the calls of all connections | `.framing(Framing::Framed)` and `.layer(tower::limit::ConcurrencyLimitLayer::new(N))` |
+//! | `TForkingServer`, `TProcessPoolServer`: a process per connection or a pool of them, so that a crash stays in one | the defaults: a panic is caught in its call, answered with `INTERNAL_ERROR` and logged, and the connection and the others go on |
+//!
+//! The defaults serve any number of connections, each with up to 1,024 calls running at
+//! once (their replies in order), and tell framing and protocol apart per connection.
+//!
+//! A handler that blocks (a synchronous database driver, a long computation) must not
+//! run on the runtime's threads, where it would stall every other call: move the work to
+//! Tokio's blocking pool and await it.
+//!
+//! ```
+//! # fn count_rows() -> Result<i64, std::io::Error> { Ok(0) }
+//! # struct Handler;
+//! # impl Handler {
+//! async fn rows(&self) -> Result<i64, thrift_tower::Error> {
+//!     let rows = tokio::task::spawn_blocking(count_rows)
+//!         .await
+//!         .map_err(thrift_tower::Error::internal)?;
+//!     Ok(rows?)
+//! }
+//! # }
+//! ```
+//!
+//! On the client side, [`Blocking`](crate::client::Blocking) gives code that is not async a
+//! client whose calls block, as the Python client's do.
 
 mod calls;
 mod conn;
