@@ -10,7 +10,7 @@ use common::{Double, Everything, Inner, PROTOCOLS, decode, encode};
 use proptest::prelude::*;
 use thrift_tower::protocol::{
     Limits, Protocol, ProtocolReader, Thrift, binary::BinaryReader, compact::CompactReader,
-    json::JsonReader,
+    json::JsonReader, transcode,
 };
 
 fn double() -> impl Strategy<Value = Double> {
@@ -132,6 +132,21 @@ proptest! {
             prop_assert_eq!(used, bytes.len(), "{} left bytes unread", protocol);
             prop_assert_eq!(encode(protocol, &back), bytes, "{} encoding is not deterministic", protocol);
         }
+    }
+
+    #[test]
+    fn binary_and_compact_transcode_to_each_other(value in everything()) {
+        let binary = encode(Protocol::Binary, &value);
+        let compact = encode(Protocol::Compact, &value);
+        let to_compact = transcode(Protocol::Binary, Protocol::Compact, binary.clone(), Limits::default()).unwrap();
+        prop_assert_eq!(&to_compact, &compact);
+        // Compact writes no key and value types for an empty map, so binary gets them as
+        // STOP (what Apache's C++ library reads them as too): the same value, and the same
+        // bytes but for those types.
+        let to_binary = transcode(Protocol::Compact, Protocol::Binary, compact, Limits::default()).unwrap();
+        let (back, used) = decode_counting(Protocol::Binary, to_binary.clone());
+        prop_assert_eq!(&back, &value);
+        prop_assert_eq!(used, to_binary.len());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::load::{ChannelLoad, Health};
 use crate::bytestr::ByteStr;
 use crate::error::{BoxError, Error};
 use crate::message::{Request, Response};
-use crate::protocol::Protocol;
+use crate::protocol::{Protocol, transcode};
 use crate::transport::Address;
 
 /// One connection to a Thrift server, as a `tower::Service<Request, Response = Response>`:
@@ -159,20 +159,31 @@ impl Service<Request> for Channel {
     ///
     /// If [`poll_ready`](Service::poll_ready) did not return `Ready(Ok(()))` since the
     /// last call, as tower's contract allows.
-    fn call(&mut self, request: Request) -> ResponseFuture {
+    fn call(&mut self, mut request: Request) -> ResponseFuture {
         let slot = self
             .slot
             .take()
             .expect("Channel::call without a reserved slot: poll_ready must be Ready first");
         let protocol = self.endpoint.protocol;
         if request.protocol() != protocol {
-            return ResponseFuture::failed(Error::config(format!(
-                "the call to `{}` is encoded with the {} protocol, but the channel to {} \
-                 speaks {protocol}: give the client and the endpoint the same protocol",
-                request.method(),
-                request.protocol(),
-                self.endpoint.address,
-            )));
+            // The protocol is the endpoint's to say: a client not told it (its default is
+            // binary) or told another has its arguments re-encoded here, field by field, a
+            // second encoding for each call that a client given the endpoint's protocol
+            // does not pay. JSON cannot be re-encoded without the IDL's types.
+            let body = request.take_body();
+            match transcode(request.protocol(), protocol, body, self.endpoint.limits) {
+                Ok(body) => request.set_body_in(protocol, body),
+                Err(e) => {
+                    return ResponseFuture::failed(Error::config(format!(
+                        "the call to `{}` is encoded with the {} protocol, but the channel to \
+                         {} speaks {protocol}, and {e}: give the client the endpoint's \
+                         protocol (`with_protocol`)",
+                        request.method(),
+                        request.protocol(),
+                        self.endpoint.address,
+                    )));
+                }
+            }
         }
         let (reply, replied) = oneshot::channel();
         // The call ends at the earlier of the request's deadline and the endpoint's timeout.

@@ -50,10 +50,15 @@
 //! - **Lifetime.** The task ends, and the connection closes, when every clone of the
 //!   channel is dropped and every call still waited for is answered.
 //!
-//! A channel speaks the one protocol and framing of its endpoint: a request encoded with
-//! another protocol fails ([`Error::is_config`](crate::Error::is_config)), and so does
-//! connecting with [`Framing::Auto`](crate::transport::Framing::Auto), which only a server
-//! can use.
+//! A channel speaks the one protocol and framing of its endpoint, so the protocol is stated
+//! once, there: a request a generated client encoded with another (binary, its default,
+//! when it was not told) is re-encoded by the channel, field by field, between binary and
+//! compact ([`protocol::transcode`](crate::protocol::transcode)). That is a second
+//! encoding of each call; a client also given the protocol (`with_protocol`) does not pay
+//! it, and a JSON channel needs it (JSON cannot be re-encoded without the IDL's types: such
+//! a request fails with [`Error::is_config`](crate::Error::is_config)). Connecting with
+//! [`Framing::Auto`](crate::transport::Framing::Auto), which only a server can use, fails
+//! too.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -68,7 +73,8 @@
 //!     .timeout(Duration::from_secs(1))
 //!     .connect()
 //!     .await?;
-//! // Hand `channel` (or a clone of it) to a generated client, alone or inside layers:
+//! // Hand `channel` (or a clone of it) to a generated client, alone or inside layers;
+//! // naming the protocol again saves the channel re-encoding each call:
 //! // let client = CalculatorClient::new(channel).with_protocol(Protocol::Compact);
 //! # drop(channel);
 //! # Ok(())

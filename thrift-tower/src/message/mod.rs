@@ -137,6 +137,12 @@ impl<K> Message<K> {
         self.body = body;
     }
 
+    /// Replaces the body with one encoded with `protocol`, which becomes the message's.
+    pub fn set_body_in(&mut self, protocol: Protocol, body: Bytes) {
+        self.protocol = protocol;
+        self.body = body;
+    }
+
     /// Takes the body out, leaving an empty one.
     pub(crate) fn take_body(&mut self) -> Bytes {
         std::mem::take(&mut self.body)

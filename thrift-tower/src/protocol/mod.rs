@@ -37,6 +37,7 @@ pub mod json;
 mod limits;
 mod scan;
 mod traits;
+mod transcode;
 mod value;
 mod wire;
 
@@ -48,4 +49,5 @@ pub use self::header::{MessageHeader, MessageType};
 pub use self::input::Input;
 pub use self::limits::Limits;
 pub use self::traits::{ProtocolReader, ProtocolWriter, Thrift, skip};
+pub use self::transcode::transcode;
 pub use self::wire::{FieldHeader, ListHeader, MapHeader, Protocol, WireType};

@@ -57,10 +57,21 @@ async fn configurations_that_cannot_work_are_errors() {
     let mut server = TestServer::start(Framing::Buffered, Protocol::Binary).await;
     let mut channel = Endpoint::from(server.addr).connect().await.unwrap();
 
-    // A request in another protocol than the channel's.
-    let error = call(
+    // A request in compact to a binary channel is re-encoded, and answered in binary.
+    let response = call(
         &mut channel,
         request("echo", 0, Protocol::Compact, Payload::new(1)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.protocol(), Protocol::Binary);
+    assert_eq!(payload_of(&response), Payload::new(1));
+    assert_eq!(server.event().await, Event::Connected);
+
+    // A request in JSON cannot be: JSON needs the IDL's types.
+    let error = call(
+        &mut channel,
+        request("echo", 0, Protocol::Json, Payload::new(1)),
     )
     .await
     .unwrap_err();
@@ -68,9 +79,11 @@ async fn configurations_that_cannot_work_are_errors() {
     assert_eq!(
         error.to_string(),
         format!(
-            "thrift configuration error: the call to `echo` is encoded with the compact \
-             protocol, but the channel to {} speaks binary: give the client and the endpoint \
-             the same protocol",
+            "thrift configuration error: the call to `echo` is encoded with the json \
+             protocol, but the channel to {} speaks binary, and invalid data: cannot \
+             re-encode json as binary without the IDL's types (JSON tells strings from binary \
+             by them): encode the value with binary: give the client the endpoint's protocol \
+             (`with_protocol`)",
             server.addr
         )
     );
@@ -82,7 +95,6 @@ async fn configurations_that_cannot_work_are_errors() {
     .await
     .unwrap();
     assert_eq!(payload_of(&response), Payload::new(2));
-    assert_eq!(server.event().await, Event::Connected);
 
     // Auto framing is the server's.
     let error = Endpoint::from(server.addr)
