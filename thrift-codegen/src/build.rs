@@ -163,7 +163,10 @@ fn wrap(module: &str, code: &str) -> String {
 }
 
 /// Why code generation failed.
-#[derive(Debug)]
+///
+/// Its `Debug` output is its `Display` output (less the leading `error: `), so that a build
+/// script whose `main` returns this error through `?` shows the file, line and caret, not a
+/// struct: Rust prints an error returned from `main` as `Error: {:?}`.
 #[non_exhaustive]
 pub enum Error {
     /// The IDL is invalid: the diagnostic shows where and why.
@@ -191,6 +194,13 @@ impl fmt::Display for Error {
     }
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = self.to_string();
+        f.write_str(shown.strip_prefix("error: ").unwrap_or(&shown))
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -204,6 +214,25 @@ impl std::error::Error for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_what_display_shows() {
+        let dir = std::env::temp_dir().join(format!("thrift-codegen-debug-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.thrift");
+        std::fs::write(&path, "struct A {\n  1: strin x\n}\n").unwrap();
+        let error = configure()
+            .cargo_directives(false)
+            .generate(&[&path], &[&dir])
+            .unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        let display = error.to_string();
+        assert!(
+            display.starts_with("error: unknown type `strin`"),
+            "{display}"
+        );
+        assert_eq!(format!("{error:?}"), display["error: ".len()..]);
+    }
 
     #[test]
     fn two_files_with_one_module_name_are_an_error_until_a_namespace_parts_them() {

@@ -1,0 +1,98 @@
+//! thrift-codegen in a real build script, as a user's crate runs it: what cargo prints when
+//! `build.rs` returns a codegen error through `?`, and the warnings it passes on.
+//!
+//! Each test writes a small crate (its `build.rs`, an IDL file) under
+//! `<target>/build-script/<name>/`, with thrift-codegen as a path build-dependency and the
+//! workspace's `Cargo.lock`, and runs `cargo build --offline` on it in the workspace's
+//! target folder, so that thrift-codegen and its dependencies are not built again.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::{env, fs};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn target_dir() -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace().join("target"),
+    }
+}
+
+/// What `cargo build` said and whether it succeeded.
+struct Build {
+    success: bool,
+    stderr: String,
+}
+
+/// Writes crate `name` with `build_rs` as its build script and `files` (path, text) beside
+/// it, builds it, and returns what cargo printed.
+fn build(name: &str, build_rs: &str, files: &[(&str, &str)]) -> Build {
+    let dir = target_dir().join("build-script").join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("src")).unwrap();
+    let codegen = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let codegen = codegen.canonicalize().unwrap_or(codegen.to_path_buf());
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
+         publish = false\n\n[build-dependencies]\nthrift-codegen = {{ path = {:?} }}\n\n\
+         [workspace]\n",
+        codegen.display().to_string()
+    );
+    fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    // The workspace's versions, so that nothing is resolved anew (and offline works).
+    if let Ok(lock) = fs::read_to_string(workspace().join("Cargo.lock")) {
+        fs::write(dir.join("Cargo.lock"), lock).unwrap();
+    }
+    fs::write(dir.join("build.rs"), build_rs).unwrap();
+    fs::write(dir.join("src/lib.rs"), "//! A crate to build.\n").unwrap();
+    for (path, text) in files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let output = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["build", "--offline", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("RUSTFLAGS")
+        .current_dir(&dir)
+        .output()
+        .expect("cargo runs");
+    Build {
+        success: output.status.success(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The build script of the README: `main` returns the error through `?`.
+const BUILD_RS: &str = r#"fn main() -> Result<(), Box<dyn std::error::Error>> {
+    thrift_codegen::configure().compile(&["idl/bad.thrift"], &["idl"])?;
+    Ok(())
+}
+"#;
+
+#[test]
+fn an_error_returned_through_question_mark_shows_the_place_and_a_caret() {
+    let build = build(
+        "error_through_question_mark",
+        BUILD_RS,
+        &[("idl/bad.thrift", "struct Greeting {\n  1: strin text,\n}\n")],
+    );
+    assert!(!build.success, "the build succeeded:\n{}", build.stderr);
+    // Cargo shows the build script's stderr indented by two spaces.
+    let expected = "  Error: unknown type `strin` (did you mean `string`?)\n   \
+                    --> idl/bad.thrift:2:6\n    |\n  2 |   1: strin text,\n    |      ^^^^^\n";
+    assert!(
+        build.stderr.contains(expected),
+        "expected\n{expected}\nin what cargo printed:\n{}",
+        build.stderr
+    );
+    assert!(
+        !build.stderr.contains("Diagnostic {"),
+        "a Debug struct:\n{}",
+        build.stderr
+    );
+}
