@@ -35,7 +35,7 @@
 //! | `enum` | an `i32` newtype with an associated constant per value, which keeps values the IDL does not name |
 //! | `typedef`, `const` | `type` aliases; `const` items (`LazyLock` statics for containers and structs) |
 //! | `required` / `optional` / neither | `T`, checked on decode / `Option<T>` / `T`, always written, its default when absent |
-//! | `service Foo` | a `Foo` handler trait of `async` methods, `FooServer<H>` (a `tower::Service`), `FooClient<S>` (over any `tower::Service`), and a `FooError`-style error enum per method holding the declared exceptions |
+//! | `service Foo` | a `Foo` handler trait of `async` methods, `FooServer<H>` (a `tower::Service`), `FooClient<S>` (over any `tower::Service`), and a `FooError`-style error enum per method holding the declared exceptions and `Other`, which `?` fills from a `std::io::Error`, a `Box<dyn Error + Send + Sync>` or an `anyhow::Error` (thrift-tower's `anyhow` feature) |
 //!
 //! Names follow Rust's conventions (`testString` becomes `test_string`); the wire keeps the
 //! IDL's names. A field whose type contains its own struct without a container between is

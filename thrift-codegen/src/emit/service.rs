@@ -269,6 +269,12 @@ impl Context<'_> {
                 /// A failure the IDL does not declare: a `TApplicationException` from the
                 /// peer, or a transport, protocol or layer error. A handler that returns
                 /// it sends the client a `TApplicationException`.
+                ///
+                /// In a handler, `?` turns a `std::io::Error`, a
+                /// `Box<dyn Error + Send + Sync>` or (with thrift-tower's `anyhow`
+                /// feature) an `anyhow::Error` into this variant; any other error
+                /// converts with `.map_err(thrift_tower::Error::internal)`. The client
+                /// gets an `INTERNAL_ERROR` exception.
                 Other(::thrift_tower::Error),
             }
 
@@ -301,6 +307,24 @@ impl Context<'_> {
             impl ::std::convert::From<::thrift_tower::ApplicationException> for #name {
                 fn from(e: ::thrift_tower::ApplicationException) -> Self {
                     Self::Other(::thrift_tower::Error::from(e))
+                }
+            }
+
+            impl ::std::convert::From<::std::io::Error> for #name {
+                fn from(e: ::std::io::Error) -> Self {
+                    Self::Other(::thrift_tower::Error::internal(e))
+                }
+            }
+
+            impl ::std::convert::From<::thrift_tower::BoxError> for #name {
+                fn from(e: ::thrift_tower::BoxError) -> Self {
+                    Self::Other(::thrift_tower::Error::internal(e))
+                }
+            }
+
+            impl ::std::convert::From<::thrift_tower::codegen::AnyhowError> for #name {
+                fn from(e: ::thrift_tower::codegen::AnyhowError) -> Self {
+                    Self::Other(::thrift_tower::Error::internal(e))
                 }
             }
         })
