@@ -21,6 +21,7 @@ pub fn configure() -> Builder {
         out_dir: None,
         wrap_modules: true,
         cargo_directives: true,
+        warnings: true,
     }
 }
 
@@ -36,6 +37,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     wrap_modules: bool,
     cargo_directives: bool,
+    warnings: bool,
 }
 
 impl Builder {
@@ -53,9 +55,21 @@ impl Builder {
         self
     }
 
-    /// Whether to print `cargo:rerun-if-changed` for every IDL file read (default: on).
+    /// Whether to print `cargo:rerun-if-changed` for every IDL file read, and IDL warnings
+    /// as `cargo:warning` (default: on, for build scripts). Off, [`compile`](Self::compile)
+    /// prints the warnings on stderr.
     pub fn cargo_directives(mut self, on: bool) -> Self {
         self.cargo_directives = on;
+        self
+    }
+
+    /// Whether [`compile`](Self::compile) reports IDL warnings (default: on): a field
+    /// without an id, a field id that is not positive, `optional` on an argument, the old
+    /// type name `byte`, `list<i8>` where `binary` would do. Off is Apache's `-nowarn`,
+    /// for IDL you cannot change. [`generate`](Self::generate) returns them either way, in
+    /// [`GeneratedFile::warnings`].
+    pub fn warnings(mut self, on: bool) -> Self {
+        self.warnings = on;
         self
     }
 
@@ -125,6 +139,11 @@ impl Builder {
                 })?,
         };
         let generated = self.generate(files, include_dirs)?;
+        if self.warnings {
+            for warning in generated.iter().flat_map(|g| &g.warnings) {
+                self.report(warning);
+            }
+        }
         std::fs::create_dir_all(&out_dir).map_err(Error::Io)?;
         for g in generated {
             let path = out_dir.join(format!("{}.rs", g.module));
@@ -134,6 +153,23 @@ impl Builder {
             }
         }
         Ok(())
+    }
+}
+
+impl Builder {
+    /// Shows `warning` to the user: to cargo, which shows it with the crate's name, from a
+    /// build script; on stderr otherwise.
+    fn report(&self, warning: &Diagnostic) {
+        let text = warning.to_string();
+        if self.cargo_directives {
+            // Cargo puts `warning: <crate>: ` before each line.
+            let text = text.strip_prefix("warning: ").unwrap_or(&text);
+            for line in text.lines() {
+                println!("cargo:warning={line}");
+            }
+        } else {
+            eprintln!("{text}\n");
+        }
     }
 }
 

@@ -41,11 +41,19 @@
 //! IDL's names. A field whose type contains its own struct without a container between is
 //! boxed (and optional: no finite value could fill it).
 //!
-//! # Errors
+//! # Errors and warnings
 //!
 //! Invalid IDL is reported as rustc reports code: the file, line and column, the line, a
 //! caret under the place, and what was expected ([`Diagnostic`]). Malformed IDL never
-//! panics.
+//! panics. A build script's `main` that returns the [`Error`] through `?` prints the same.
+//!
+//! Where Apache's compiler warns, so does this one, in the same form: a field or argument
+//! without an id (it gets an implicit negative id, which changes as fields are added), a
+//! field id that is not positive (ignored, as Apache ignores it), `optional` in an argument
+//! list (ignored: arguments are always sent), the old type name `byte`, and `list<i8>`
+//! where `binary` would do. From a build script they are `cargo:warning` lines, which cargo
+//! shows with the crate's name; the binary prints them on stderr.
+//! [`Builder::warnings`]`(false)` silences them, as Apache's `-nowarn` does.
 //!
 //! # Layout
 //!

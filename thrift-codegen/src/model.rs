@@ -31,6 +31,8 @@ pub(crate) struct File {
     pub includes: Vec<usize>,
     /// The definitions, in order.
     pub defs: Vec<Def>,
+    /// What is valid but likely a mistake in this file, in the order of the text.
+    pub warnings: Vec<crate::Diagnostic>,
 }
 
 /// A definition: which file, which position.

@@ -54,7 +54,7 @@ fn build(name: &str, build_rs: &str, files: &[(&str, &str)]) -> Build {
         fs::write(path, text).unwrap();
     }
     let output = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--offline", "--quiet", "--manifest-path"])
+        .args(["build", "--offline", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("RUSTFLAGS")
@@ -93,6 +93,31 @@ fn an_error_returned_through_question_mark_shows_the_place_and_a_caret() {
     assert!(
         !build.stderr.contains("Diagnostic {"),
         "a Debug struct:\n{}",
+        build.stderr
+    );
+}
+
+#[test]
+fn warnings_reach_cargo_with_the_place_and_a_caret() {
+    let build = build(
+        "warnings_to_cargo",
+        &BUILD_RS.replace("bad.thrift", "odd.thrift"),
+        &[(
+            "idl/odd.thrift",
+            "struct Greeting {\n  1: string text,\n  i32 count,\n}\n",
+        )],
+    );
+    assert!(build.success, "the build failed:\n{}", build.stderr);
+    let expected = "warning: warnings_to_cargo@0.1.0: field `count` of `Greeting` has no id: it \
+                    gets the implicit id -1, which changes when a field without an id is added \
+                    before it (write one, like `1:`)\n\
+                    warning: warnings_to_cargo@0.1.0:  --> idl/odd.thrift:3:3\n\
+                    warning: warnings_to_cargo@0.1.0:   |\n\
+                    warning: warnings_to_cargo@0.1.0: 3 |   i32 count,\n\
+                    warning: warnings_to_cargo@0.1.0:   |   ^^^^^^^^^\n";
+    assert!(
+        build.stderr.contains(expected),
+        "expected\n{expected}\nin what cargo printed:\n{}",
         build.stderr
     );
 }

@@ -28,6 +28,9 @@ pub struct GeneratedFile {
     pub module: String,
     /// The formatted code.
     pub code: String,
+    /// What is valid in the IDL file but likely a mistake (Apache's compiler warns about
+    /// the same things), in the order of the text.
+    pub warnings: Vec<crate::Diagnostic>,
 }
 
 /// An error while generating code (the IDL was valid, but Rust cannot express it).
@@ -85,6 +88,7 @@ pub(crate) fn emit_file(program: &Program, file: usize) -> Result<GeneratedFile,
     Ok(GeneratedFile {
         module: module_name(program, file),
         code,
+        warnings: program.files[file].warnings.clone(),
     })
 }
 
