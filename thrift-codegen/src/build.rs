@@ -1,5 +1,6 @@
 //! The build-script API: [`configure`] returns a [`Builder`]; [`Builder::compile`] writes one
-//! `.rs` file per IDL module into `OUT_DIR`, for `thrift_tower::include_idl!`.
+//! `.rs` file per IDL module into `OUT_DIR`, for `thrift_tower::include_idl!`: the module's
+//! items, then a child module per file it includes.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use crate::emit::{self, GeneratedFile};
 pub fn configure() -> Builder {
     Builder {
         out_dir: None,
-        wrap_modules: true,
+        nest_includes: true,
         cargo_directives: true,
         warnings: true,
     }
@@ -35,23 +36,32 @@ pub fn compile(files: &[impl AsRef<Path>], include_dirs: &[impl AsRef<Path>]) ->
 #[derive(Debug, Clone)]
 pub struct Builder {
     out_dir: Option<PathBuf>,
-    wrap_modules: bool,
+    nest_includes: bool,
     cargo_directives: bool,
     warnings: bool,
 }
 
 impl Builder {
-    /// Where to write the files (default: the `OUT_DIR` Cargo gives build scripts).
+    /// Where to write the files (default: the `OUT_DIR` Cargo gives build scripts). A
+    /// relative path is taken from the current folder, which for a build script is the
+    /// crate's: `out_dir("src/generated")` goes with
+    /// `thrift_tower::include_idl!("hello", "src/generated")`.
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.out_dir = Some(dir.into());
         self
     }
 
-    /// Whether each file wraps its code in `pub mod <name> { ... }` (the default, what
-    /// `include_idl!` expects). Off, each file is the body of a module, to be checked in
-    /// as `src/<name>.rs`.
-    pub fn wrap_modules(mut self, wrap: bool) -> Self {
-        self.wrap_modules = wrap;
+    /// Whether each file holds, after its own items, the files its IDL includes (directly
+    /// or through others) as child modules: `hello.rs` defines `shared::SharedStruct` when
+    /// `hello.thrift` includes `shared.thrift`. On by default: it is what `include_idl!`
+    /// expects, one include bringing an IDL file with everything it needs.
+    ///
+    /// Off, each file holds its own items only and names an included file's items as a
+    /// sibling module's (`super::shared::SharedStruct`): for checking code in as one file
+    /// per IDL module, declared side by side (`mod hello; mod shared;`), with no file's
+    /// items twice.
+    pub fn nest_includes(mut self, nest: bool) -> Self {
+        self.nest_includes = nest;
         self
     }
 
@@ -108,16 +118,32 @@ impl Builder {
             }
             modules.insert(module, file);
         }
-        let mut out = Vec::new();
-        for file in 0..program.files.len() {
-            let mut generated = emit::emit_file(&program, file).map_err(|e| Error::Emit {
+        let emit = |file: usize, includes_inside: bool| {
+            emit::emit_file(&program, file, includes_inside).map_err(|e| Error::Emit {
                 file: program.files[file].path.clone(),
                 message: e.message,
-            })?;
-            if self.wrap_modules {
-                generated.code = wrap(&generated.module, &generated.code);
+            })
+        };
+        let alone = (0..program.files.len())
+            .map(|file| emit(file, false))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !self.nest_includes {
+            return Ok(alone);
+        }
+        let mut out = Vec::new();
+        for (file, generated) in alone.iter().enumerate() {
+            let includes = program.all_includes(file);
+            if includes.is_empty() {
+                out.push(generated.clone());
+                continue;
             }
-            out.push(generated);
+            let mut root = emit(file, true)?;
+            let children: Vec<(&GeneratedFile, String)> = includes
+                .iter()
+                .map(|&i| (&alone[i], file_name(&program.files[i].path)))
+                .collect();
+            root.code = nest(&root.code, &children, &file_name(&program.files[file].path));
+            out.push(root);
         }
         Ok(out)
     }
@@ -173,28 +199,36 @@ impl Builder {
     }
 }
 
-/// Puts `code` in `pub mod <module> { ... }`, so that `include!` of the file defines the
-/// module. Lints that generated code cannot satisfy for every IDL are allowed there.
-fn wrap(module: &str, code: &str) -> String {
-    let (header, body) = match code.split_once("\n\n") {
-        Some((h, b)) if h.starts_with("//") => (h, b),
-        _ => ("", code),
-    };
-    let mut out = String::new();
-    out.push_str(header);
-    out.push_str("\n\n/// Generated from the IDL module `");
-    out.push_str(module);
-    out.push_str("`.\npub mod ");
-    out.push_str(module);
-    out.push_str(" {\n");
-    for line in body.lines() {
-        if !line.is_empty() {
-            out.push_str("    ");
+/// The file name of `path`, for comments.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// `code` (the items of `root`), then each of `children` (the included files' code and file
+/// names) as a child module, so that `include!` of the result brings everything it names.
+fn nest(code: &str, children: &[(&GeneratedFile, String)], root: &str) -> String {
+    let mut out = code.trim_end().to_string();
+    out.push('\n');
+    for (child, name) in children {
+        let body = match child.code.split_once("\n\n") {
+            Some((header, body)) if header.starts_with("//") => body,
+            _ => &child.code,
+        };
+        out.push_str(&format!(
+            "\n/// Generated from `{name}`, which `{root}` includes.\npub mod {} {{\n",
+            child.module
+        ));
+        for line in body.lines() {
+            if !line.is_empty() {
+                out.push_str("    ");
+            }
+            out.push_str(line);
+            out.push('\n');
         }
-        out.push_str(line);
-        out.push('\n');
+        out.push_str("}\n");
     }
-    out.push_str("}\n");
     out
 }
 

@@ -12,16 +12,41 @@
 //! }
 //! ```
 //!
-//! and in the crate, one line per IDL module (its `namespace rs`, else the file's name in
-//! `snake_case`):
+//! and in the crate, a module of your own for each IDL file you use, named and made
+//! visible as you like; `include_idl!` takes the file's `namespace rs`, else its name in
+//! `snake_case`:
 //!
 //! ```ignore
-//! thrift_tower::include_idl!("hello");
+//! pub mod hello {
+//!     thrift_tower::include_idl!("hello");
+//! }
 //! use hello::{HelloService, HelloServiceClient, HelloServiceServer, SayError};
 //! ```
 //!
-//! To check generated code in instead, the `thrift-codegen` binary writes the same code as
-//! files: `thrift-codegen -o src/generated -I idl idl/hello.thrift`.
+//! One include brings the file with every file it includes, directly or not, as child
+//! modules: if `hello.thrift` includes `shared.thrift`, its types are `hello::shared::*`.
+//!
+//! # Where the files go
+//!
+//! [`Builder::compile`] writes `<module>.rs` for each IDL file into the build script's
+//! `OUT_DIR` (`target/<profile>/build/<crate>-<hash>/out/`: `find target -name hello.rs`
+//! finds it). To read them more easily, write them into the crate with
+//! [`Builder::out_dir`] and name that folder in the include:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! thrift_codegen::configure()
+//!     .out_dir("src/generated")
+//!     .compile(&["idl/hello.thrift"], &["idl"])?;
+//! # Ok(())
+//! # }
+//! // and in the crate: pub mod hello { thrift_tower::include_idl!("hello", "src/generated"); }
+//! ```
+//!
+//! To check generated code in and build without a build script, the `thrift-codegen`
+//! binary writes the same code as files, one per IDL file, each naming what it includes as
+//! a sibling module: `thrift-codegen -o src/generated -I idl idl/hello.thrift`, then
+//! `mod hello; mod shared;` in `src/generated/mod.rs`.
 //!
 //! # What is generated
 //!

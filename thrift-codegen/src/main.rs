@@ -9,7 +9,7 @@ const USAGE: &str = "usage: thrift-codegen -o OUT_DIR [-I DIR]... FILE.thrift...
 Generates Rust for each IDL file and every file it includes, one OUT_DIR/<module>.rs each.
   -o, --out DIR       where to write the files (created if missing)
   -I, --include DIR   where to look for included files, after the including file's folder
-      --wrap          wrap each file in `pub mod <module> { ... }` (as build.rs output is)
+      --nest-includes put the files each file includes inside it (as build.rs output is)
   -h, --help          this text";
 
 fn main() -> ExitCode {
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             }
             "-o" | "--out" => value(&text).map(|v| out = Some(v)),
             "-I" | "--include" => value(&text).map(|v| includes.push(v)),
-            "--wrap" => {
+            "--nest-includes" => {
                 wrap = true;
                 Ok(())
             }
@@ -60,7 +60,7 @@ fn main() -> ExitCode {
     }
     let builder = thrift_codegen::configure()
         .out_dir(&out)
-        .wrap_modules(wrap)
+        .nest_includes(wrap)
         .cargo_directives(false);
     match builder.compile(&files, &includes) {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,15 +30,23 @@ struct Build {
 /// Writes crate `name` with `build_rs` as its build script and `files` (path, text) beside
 /// it, builds it, and returns what cargo printed.
 fn build(name: &str, build_rs: &str, files: &[(&str, &str)]) -> Build {
+    run_cargo("build", name, build_rs, files)
+}
+
+/// As [`build`], with `cargo <command>` (`check` runs the build script too).
+fn run_cargo(command: &str, name: &str, build_rs: &str, files: &[(&str, &str)]) -> Build {
     let dir = target_dir().join("build-script").join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("src")).unwrap();
     let codegen = Path::new(env!("CARGO_MANIFEST_DIR"));
     let codegen = codegen.canonicalize().unwrap_or(codegen.to_path_buf());
+    let tower = workspace().join("thrift-tower");
+    let tower = tower.canonicalize().unwrap_or(tower);
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
-         publish = false\n\n[build-dependencies]\nthrift-codegen = {{ path = {:?} }}\n\n\
-         [workspace]\n",
+         publish = false\n\n[dependencies]\nthrift-tower = {{ path = {:?} }}\n\n\
+         [build-dependencies]\nthrift-codegen = {{ path = {:?} }}\n\n[workspace]\n",
+        tower.display().to_string(),
         codegen.display().to_string()
     );
     fs::write(dir.join("Cargo.toml"), manifest).unwrap();
@@ -47,14 +55,16 @@ fn build(name: &str, build_rs: &str, files: &[(&str, &str)]) -> Build {
         fs::write(dir.join("Cargo.lock"), lock).unwrap();
     }
     fs::write(dir.join("build.rs"), build_rs).unwrap();
-    fs::write(dir.join("src/lib.rs"), "//! A crate to build.\n").unwrap();
+    if !files.iter().any(|(path, _)| *path == "src/lib.rs") {
+        fs::write(dir.join("src/lib.rs"), "//! A crate to build.\n").unwrap();
+    }
     for (path, text) in files {
         let path = dir.join(path);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, text).unwrap();
     }
     let output = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--offline", "--manifest-path"])
+        .args([command, "--offline", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("RUSTFLAGS")
@@ -119,5 +129,65 @@ fn warnings_reach_cargo_with_the_place_and_a_caret() {
         build.stderr.contains(expected),
         "expected\n{expected}\nin what cargo printed:\n{}",
         build.stderr
+    );
+}
+
+#[test]
+fn one_include_brings_an_idl_with_its_includes_into_a_module_of_the_user_s() {
+    // Generated into a folder of the crate (`out_dir`), and included from there.
+    let build_rs = r#"fn main() -> Result<(), Box<dyn std::error::Error>> {
+    thrift_codegen::configure()
+        .out_dir("src/generated")
+        .compile(&["idl/hello.thrift"], &["idl"])?;
+    Ok(())
+}
+"#;
+    let lib = r#"//! Uses the generated code.
+
+/// The hello service, private to this crate.
+pub(crate) mod api {
+    thrift_tower::include_idl!("hello", "src/generated");
+}
+
+/// What the included file defines, through the including one.
+pub fn greeting() -> String {
+    // `base.thrift` comes through `shared.thrift`, as a sibling of `shared`.
+    let shared = api::shared::Greeting {
+        text: "hi".into(),
+        lang: api::base::Lang::FR,
+    };
+    let args = api::hello_service_messages::SayArgs { greeting: shared };
+    args.greeting.text
+}
+"#;
+    let result = run_cargo(
+        "check",
+        "nested_includes",
+        build_rs,
+        &[
+            (
+                "idl/hello.thrift",
+                "include \"shared.thrift\"\nservice HelloService {\n  string say(1: shared.Greeting greeting)\n}\n",
+            ),
+            (
+                "idl/shared.thrift",
+                "include \"base.thrift\"\nstruct Greeting {\n  1: string text\n  2: base.Lang lang\n}\n",
+            ),
+            ("idl/base.thrift", "enum Lang {\n  EN = 1\n  FR = 2\n}\n"),
+            ("src/lib.rs", lib),
+        ],
+    );
+    assert!(
+        result.success,
+        "the crate does not build:\n{}",
+        result.stderr
+    );
+    let dir = target_dir().join("build-script/nested_includes/src/generated");
+    let hello = fs::read_to_string(dir.join("hello.rs")).unwrap();
+    assert!(
+        hello.contains("pub mod shared {")
+            && hello.contains("pub mod base {")
+            && !hello.contains("pub mod hello {"),
+        "{hello}"
     );
 }

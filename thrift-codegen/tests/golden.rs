@@ -10,7 +10,7 @@
 //! ```
 //!
 //! The files are generated as a user who checks generated code in would: one module body
-//! per file (`wrap_modules(false)`), no Cargo directives. The `tests` crate compiles the
+//! per file (`nest_includes(false)`), no Cargo directives. The `tests` crate compiles the
 //! same IDL files (see `tests/build.rs`) under the workspace's lints.
 
 use std::fmt::Write as _;
@@ -40,7 +40,7 @@ fn check(name: &str) {
     let dir = golden_dir();
     let idl = dir.join(format!("{name}.thrift"));
     let generated = thrift_codegen::configure()
-        .wrap_modules(false)
+        .nest_includes(false)
         .cargo_directives(false)
         .generate(&[&idl], &[&dir])
         .unwrap_or_else(|e| panic!("{e}"));

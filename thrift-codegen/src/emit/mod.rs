@@ -57,9 +57,15 @@ pub(crate) fn module_name(program: &Program, file: usize) -> String {
     }
 }
 
-/// Generates the module of file `file`.
-pub(crate) fn emit_file(program: &Program, file: usize) -> Result<GeneratedFile, EmitError> {
-    let cx = Context::new(program, file);
+/// Generates the module of file `file`. With `includes_inside`, the modules of the files it
+/// includes are its children (`shared::Item`); without, its siblings (`super::shared::Item`).
+pub(crate) fn emit_file(
+    program: &Program,
+    file: usize,
+    includes_inside: bool,
+) -> Result<GeneratedFile, EmitError> {
+    let mut cx = Context::new(program, file);
+    cx.includes_inside = includes_inside;
     let errors = &cx.errors[file];
     let mut items = Vec::new();
     for (index, def) in program.files[file].defs.iter().enumerate() {
@@ -234,6 +240,9 @@ pub(crate) struct Context<'a> {
     /// How many modules deep below the file's module the code being emitted sits (a
     /// service's messages module is one), so paths can climb back out.
     depth: std::cell::Cell<usize>,
+    /// Whether the modules of included files are children of this file's module (the file
+    /// is the root of what `include_idl!` brings) rather than its siblings.
+    includes_inside: bool,
 }
 
 impl<'a> Context<'a> {
@@ -260,6 +269,7 @@ impl<'a> Context<'a> {
             defaultable: structs.iter().copied().collect(),
             direct: HashMap::new(),
             depth: std::cell::Cell::new(0),
+            includes_inside: false,
         };
         // Greatest fixpoints: start from "every struct qualifies" and remove those with a
         // field that does not, until nothing changes.
@@ -416,9 +426,9 @@ impl<'a> Context<'a> {
     }
 
     /// `super` once per module level between the current code and the file's module, and
-    /// once more to reach a sibling file's module.
+    /// once more to reach a sibling file's module (not a child's).
     pub(crate) fn up(&self, other_file: bool) -> Vec<TokenStream> {
-        let n = self.depth.get() + usize::from(other_file);
+        let n = self.depth.get() + usize::from(other_file && !self.includes_inside);
         (0..n).map(|_| quote!(super)).collect()
     }
 
