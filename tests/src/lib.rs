@@ -54,4 +54,10 @@ pub mod golden {
     pub mod unions {
         thrift_tower::include_idl!("unions");
     }
+    /// `options.thrift`, generated with the builder's options (see `build.rs`): serde's
+    /// derives on some types, a client without a server, `enums.thrift`'s types taken from
+    /// [`enums`] rather than generated again.
+    pub mod options {
+        include!(concat!(env!("OUT_DIR"), "/options/options.rs"));
+    }
 }

@@ -23,6 +23,11 @@ pub fn configure() -> Builder {
         nest_includes: true,
         cargo_directives: true,
         warnings: true,
+        build_server: true,
+        build_client: true,
+        type_attributes: Vec::new(),
+        field_attributes: Vec::new(),
+        extern_paths: Vec::new(),
     }
 }
 
@@ -39,6 +44,11 @@ pub struct Builder {
     nest_includes: bool,
     cargo_directives: bool,
     warnings: bool,
+    build_server: bool,
+    build_client: bool,
+    type_attributes: Vec<(String, String)>,
+    field_attributes: Vec<(String, String)>,
+    extern_paths: Vec<(String, String)>,
 }
 
 impl Builder {
@@ -83,6 +93,112 @@ impl Builder {
         self
     }
 
+    /// Whether to generate each service's handler trait and server (default: on). Off for
+    /// a crate that only calls the service.
+    pub fn build_server(mut self, on: bool) -> Self {
+        self.build_server = on;
+        self
+    }
+
+    /// Whether to generate each service's client (default: on). Off for a crate that only
+    /// serves it. Types, argument and result types and error enums are generated either
+    /// way.
+    pub fn build_client(mut self, on: bool) -> Self {
+        self.build_client = on;
+        self
+    }
+
+    /// Adds `attribute` (one or more, like `#[derive(serde::Serialize)]`) to the types at
+    /// `path`: structs, unions, exceptions and enums, after the derives thrift-codegen
+    /// writes.
+    ///
+    /// A path names IDL items as `.module.Type`, where `module` is the name `include_idl!`
+    /// takes (the file's `namespace rs`, else its name in `snake_case`) and `Type` is the
+    /// IDL's name. `.` is every type, `.module` every type of the module; a path without
+    /// the leading dot matches the end of a type's path (`Point` is every type named so).
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// thrift_codegen::configure()
+    ///     .type_attribute(".", "#[derive(serde::Serialize, serde::Deserialize)]")
+    ///     .type_attribute(".geo.Point", "#[serde(rename_all = \"camelCase\")]")
+    ///     .field_attribute(".geo.Point.label", "#[serde(default)]")
+    ///     .compile(&["idl/geo.thrift"], &["idl"])?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn type_attribute(mut self, path: impl Into<String>, attribute: impl Into<String>) -> Self {
+        self.type_attributes.push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Adds `attribute` to the fields at `path` (`.module.Type.field`, with the IDL's
+    /// names; matched as in [`type_attribute`](Self::type_attribute), so `.module.Type`
+    /// is every field of the type): struct and exception fields, and union variants.
+    pub fn field_attribute(
+        mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> Self {
+        self.field_attributes.push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Uses definitions that another crate generated instead of generating them again:
+    /// `.module` for every definition of an IDL module (its `include_idl!` name) under the
+    /// Rust module `rust_path`, or `.module.Name` for one definition at `rust_path`. The
+    /// other crate must have generated them from the same IDL. A module taken from
+    /// elsewhere is not nested in the files that include it.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `shared.thrift` is compiled by the `common` crate, into `common::shared`.
+    /// thrift_codegen::configure()
+    ///     .extern_path(".shared", "::common::shared")
+    ///     .compile(&["idl/hello.thrift"], &["idl"])?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn extern_path(
+        mut self,
+        idl_path: impl Into<String>,
+        rust_path: impl Into<String>,
+    ) -> Self {
+        self.extern_paths.push((idl_path.into(), rust_path.into()));
+        self
+    }
+
+    /// The options as the emitter takes them, or why one is invalid.
+    fn options(&self) -> Result<emit::Options, Error> {
+        let path = |p: &str| {
+            emit::IdlPath::parse(p).map_err(|e| Error::Config(format!("invalid path: {e}")))
+        };
+        let attributes = |list: &[(String, String)]| {
+            list.iter()
+                .map(|(p, a)| Ok((path(p)?, emit::parse_attributes(a).map_err(Error::Config)?)))
+                .collect::<Result<Vec<_>, Error>>()
+        };
+        let mut extern_paths = Vec::new();
+        for (idl, rust) in &self.extern_paths {
+            let idl_path = path(idl)?;
+            if !idl_path.extern_form() {
+                return Err(Error::Config(format!(
+                    "extern_path takes `.module` or `.module.Name`, not `{idl}`"
+                )));
+            }
+            let rust_path = emit::RustPath::parse(rust)
+                .map_err(|e| Error::Config(format!("extern_path: {e}")))?;
+            extern_paths.push((idl_path, rust_path));
+        }
+        Ok(emit::Options {
+            server: self.build_server,
+            client: self.build_client,
+            type_attributes: attributes(&self.type_attributes)?,
+            field_attributes: attributes(&self.field_attributes)?,
+            extern_paths,
+        })
+    }
+
     /// Generates the code of `files` and of everything they include, without writing it: one
     /// [`GeneratedFile`] per IDL file, included files before the files that include them.
     pub fn generate(
@@ -118,8 +234,9 @@ impl Builder {
             }
             modules.insert(module, file);
         }
+        let options = self.options()?;
         let emit = |file: usize, includes_inside: bool| {
-            emit::emit_file(&program, file, includes_inside).map_err(|e| Error::Emit {
+            emit::emit_file(&program, file, includes_inside, &options).map_err(|e| Error::Emit {
                 file: program.files[file].path.clone(),
                 message: e.message,
             })
@@ -132,7 +249,8 @@ impl Builder {
         }
         let mut out = Vec::new();
         for (file, generated) in alone.iter().enumerate() {
-            let includes = program.all_includes(file);
+            let mut includes = program.all_includes(file);
+            includes.retain(|&i| !options.module_is_extern(&alone[i].module));
             if includes.is_empty() {
                 out.push(generated.clone());
                 continue;
@@ -250,6 +368,8 @@ pub enum Error {
     },
     /// Writing the output failed.
     Io(std::io::Error),
+    /// An option of the [`Builder`] is invalid: a path or an attribute that does not parse.
+    Config(String),
 }
 
 impl fmt::Display for Error {
@@ -260,6 +380,7 @@ impl fmt::Display for Error {
                 write!(f, "error: {message}\n  --> {}", file.display())
             }
             Error::Io(e) => write!(f, "error: {e}"),
+            Error::Config(message) => write!(f, "error: {message}"),
         }
     }
 }
@@ -275,7 +396,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Idl(d) => Some(d),
-            Error::Emit { .. } => None,
+            Error::Emit { .. } | Error::Config(_) => None,
             Error::Io(e) => Some(e),
         }
     }
@@ -302,6 +423,89 @@ mod tests {
             "{display}"
         );
         assert_eq!(format!("{error:?}"), display["error: ".len()..]);
+    }
+
+    /// The golden service IDL, generated with `builder`.
+    fn generate_service(builder: Builder) -> Result<String, Error> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let files = builder
+            .cargo_directives(false)
+            .generate(&[dir.join("service.thrift")], &[&dir])?;
+        Ok(files.into_iter().map(|f| f.code).collect())
+    }
+
+    #[test]
+    fn a_server_without_a_client_and_a_client_without_a_server() {
+        let server = generate_service(configure().build_client(false)).unwrap();
+        assert!(server.contains("pub struct StoreServer<H>"), "{server}");
+        assert!(server.contains("pub trait Store:"), "{server}");
+        assert!(!server.contains("StoreClient"), "{server}");
+        let client = generate_service(configure().build_server(false)).unwrap();
+        assert!(client.contains("pub struct StoreClient<S>"), "{client}");
+        assert!(!client.contains("StoreServer") && !client.contains("pub trait Store"));
+        // What both need stays.
+        for code in [&server, &client] {
+            assert!(code.contains("pub enum GetError") && code.contains("pub mod store_messages"));
+        }
+    }
+
+    #[test]
+    fn invalid_options_are_errors() {
+        let error = |b: Builder| generate_service(b).unwrap_err().to_string();
+        assert_eq!(
+            error(configure().type_attribute(".", "derive(Hash)")),
+            "error: `derive(Hash)` is not an attribute like `#[derive(Hash)]`"
+        );
+        assert_eq!(
+            error(configure().field_attribute("", "#[serde(default)]")),
+            "error: invalid path: an empty path (write `.` for every item)"
+        );
+        assert_eq!(
+            error(configure().extern_path(".service.Store.get", "crate::Get")),
+            "error: extern_path takes `.module` or `.module.Name`, not `.service.Store.get`"
+        );
+        assert!(
+            error(configure().extern_path(".service", "not a path"))
+                .starts_with("error: extern_path: `not a path` is not a Rust path"),
+        );
+    }
+
+    #[test]
+    fn extern_path_of_one_definition_or_of_a_module() {
+        let one =
+            generate_service(configure().extern_path(".service.NotFound", "::errors::Missing"))
+                .unwrap();
+        assert!(!one.contains("pub struct NotFound"), "{one}");
+        assert!(one.contains("Missing(::errors::Missing)"), "{one}");
+        // A service from elsewhere: its trait, messages and errors are the other crate's.
+        let dir =
+            std::env::temp_dir().join(format!("thrift-codegen-extern-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        std::fs::copy(golden.join("service.thrift"), dir.join("service.thrift")).unwrap();
+        let child = dir.join("child.thrift");
+        std::fs::write(
+            &child,
+            "include \"service.thrift\"\nservice Child extends service.Store {}\n",
+        )
+        .unwrap();
+        let files = configure()
+            .cargo_directives(false)
+            .extern_path(".service", "::store_api")
+            .generate(&[&child], &[&dir])
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let code = &files.iter().find(|f| f.module == "child").unwrap().code;
+        assert!(
+            code.contains("pub trait Child: ::store_api::Store"),
+            "{code}"
+        );
+        assert!(
+            code.contains("::store_api::store_messages::GetArgs"),
+            "{code}"
+        );
+        assert!(code.contains("::store_api::GetError::Missing"), "{code}");
+        assert!(!code.contains("pub mod service"), "not nested: {code}");
     }
 
     #[test]

@@ -48,6 +48,30 @@
 //! a sibling module: `thrift-codegen -o src/generated -I idl idl/hello.thrift`, then
 //! `mod hello; mod shared;` in `src/generated/mod.rs`.
 //!
+//! # Options
+//!
+//! The [`Builder`] has what a prost-build or tonic-build user reaches for:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! thrift_codegen::configure()
+//!     // Only the client (or only the server, with build_client(false)).
+//!     .build_server(false)
+//!     // Attributes on types and fields: `.module.Type`, `.module.Type.field`, `.` for all.
+//!     .type_attribute(".hello.Greeting", "#[derive(serde::Serialize, serde::Deserialize)]")
+//!     .field_attribute(".hello.Greeting.note", "#[serde(default)]")
+//!     // Types another crate generated from `shared.thrift`, used instead of new ones.
+//!     .extern_path(".shared", "::common::shared")
+//!     // Where the files go (default: OUT_DIR).
+//!     .out_dir("src/generated")
+//!     .compile(&["idl/hello.thrift"], &["idl"])?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A path names IDL items by the module `include_idl!` takes and their IDL names; without
+//! the leading `.` it matches the end of an item's path ([`Builder::type_attribute`]).
+//!
 //! # What is generated
 //!
 //! | IDL | Rust |

@@ -6,6 +6,7 @@
 //! `String` or `Result` cannot capture them.
 
 mod doc;
+mod options;
 mod service;
 mod types;
 
@@ -19,6 +20,7 @@ use crate::model::{Def, DefRef, FieldDef, Program, Requiredness, Ty};
 use crate::naming::{self, Case};
 
 pub(crate) use self::doc::{doc_attrs, doc_or};
+pub(crate) use self::options::{IdlPath, Options, RustPath, parse_attributes};
 
 /// One generated Rust file, as [`Builder::generate`](crate::Builder::generate) returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,13 +65,19 @@ pub(crate) fn emit_file(
     program: &Program,
     file: usize,
     includes_inside: bool,
+    options: &Options,
 ) -> Result<GeneratedFile, EmitError> {
-    let mut cx = Context::new(program, file);
+    let mut cx = Context::new(program, file, options);
     cx.includes_inside = includes_inside;
     let errors = &cx.errors[file];
     let mut items = Vec::new();
+    let module = module_name(program, file);
     for (index, def) in program.files[file].defs.iter().enumerate() {
         let r = DefRef { file, index };
+        // Defined elsewhere (`extern_path`): used by path, not generated again.
+        if options.extern_of(&module, def.name()).is_some() {
+            continue;
+        }
         items.push(match def {
             Def::Const(c) => cx.constant(r, c)?,
             Def::Typedef(t) => cx.typedef(r, t)?,
@@ -223,6 +231,8 @@ fn def_names(file: &crate::model::File) -> Vec<String> {
 /// What the emitter knows about every struct of the program, computed once.
 pub(crate) struct Context<'a> {
     pub(crate) program: &'a Program,
+    /// The builder's options.
+    pub(crate) options: &'a Options,
     pub(crate) file: usize,
     /// The Rust names of every file's definitions (see `def_names`).
     names: Vec<Vec<String>>,
@@ -246,7 +256,7 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(program: &'a Program, file: usize) -> Self {
+    fn new(program: &'a Program, file: usize, options: &'a Options) -> Self {
         let structs: Vec<DefRef> = program
             .files
             .iter()
@@ -261,6 +271,7 @@ impl<'a> Context<'a> {
             .collect();
         let mut cx = Context {
             program,
+            options,
             file,
             names: program.files.iter().map(def_names).collect(),
             errors: Vec::new(),
@@ -413,8 +424,53 @@ impl<'a> Context<'a> {
         &self.names[r.file][r.index]
     }
 
+    /// Where definition `r` is defined instead when `extern_path` says so: the path of its
+    /// module, with a trailing `::` (empty for a path of one segment), and, when the path
+    /// named the definition itself, that path.
+    pub(crate) fn extern_module(&self, r: DefRef) -> Option<(TokenStream, Option<TokenStream>)> {
+        let module = module_name(self.program, r.file);
+        let (path, exact) = self
+            .options
+            .extern_of(&module, self.program.def(r).name())?;
+        if exact {
+            Some((path.parent.clone(), Some(path.full.clone())))
+        } else {
+            let full = &path.full;
+            Some((quote!(#full::), None))
+        }
+    }
+
+    /// The IDL path of definition `r` for the builder's attribute options: its module (as
+    /// `include_idl!` names it) and its IDL name.
+    pub(crate) fn idl_path(&self, r: DefRef) -> [String; 2] {
+        let module = module_name(self.program, r.file);
+        [
+            module.trim_start_matches("r#").to_string(),
+            self.program.def(r).name().to_string(),
+        ]
+    }
+
+    /// The `type_attribute`s for definition `r`.
+    pub(crate) fn type_attrs(&self, r: DefRef) -> TokenStream {
+        let [module, name] = self.idl_path(r);
+        self.options.type_attrs(&[&module, &name])
+    }
+
+    /// The `field_attribute`s for field `field` (its IDL name) of definition `r`.
+    pub(crate) fn field_attrs(&self, r: Option<DefRef>, field: &str) -> TokenStream {
+        let Some(r) = r else {
+            return TokenStream::new();
+        };
+        let [module, name] = self.idl_path(r);
+        self.options.field_attrs(&[&module, &name, field])
+    }
+
     /// The Rust path of definition `r` seen from the current file.
     pub(crate) fn def_path(&self, r: DefRef) -> TokenStream {
+        if let Some((module, exact)) = self.extern_module(r) {
+            let name = ident(self.def_name(r));
+            return exact.unwrap_or_else(|| quote!(#module #name));
+        }
         let name = ident(self.def_name(r));
         let up = self.up(r.file != self.file);
         if r.file == self.file {
