@@ -46,7 +46,11 @@
 //! To check generated code in and build without a build script, the `thrift-codegen`
 //! binary writes the same code as files, one per IDL file, each naming what it includes as
 //! a sibling module: `thrift-codegen -o src/generated -I idl idl/hello.thrift`, then
-//! `mod hello; mod shared;` in `src/generated/mod.rs`.
+//! `mod hello; mod shared;` in `src/generated/mod.rs`. `thrift-codegen --help` lists its
+//! flags, which mirror the builder's options (`--no-server`, `--type-attribute
+//! PATH=ATTR`, `--extern-path IDL_PATH=RUST_PATH`...); it prints IDL warnings on stderr.
+//! The binary is the default feature `cli` (it brings clap): a build-dependency can do
+//! without it, with `default-features = false`.
 //!
 //! # Options
 //!
