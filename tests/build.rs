@@ -27,9 +27,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     thrift_codegen::configure()
         .out_dir(out)
         .build_server(false)
-        .type_attribute(".options.Point", "#[derive(serde::Serialize, serde::Deserialize)]")
+        .type_attribute(
+            ".options.Point",
+            "#[derive(serde::Serialize, serde::Deserialize)]",
+        )
         .type_attribute("Shape", "#[derive(serde::Serialize, serde::Deserialize)]")
-        .type_attribute(".options.Unit", "#[derive(serde::Serialize, serde::Deserialize)]")
+        .type_attribute(
+            ".options.Unit",
+            "#[derive(serde::Serialize, serde::Deserialize)]",
+        )
         .field_attribute(
             ".options.Point.label",
             r#"#[serde(default, skip_serializing_if = "Option::is_none")]"#,
