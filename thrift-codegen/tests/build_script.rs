@@ -30,11 +30,19 @@ struct Build {
 /// Writes crate `name` with `build_rs` as its build script and `files` (path, text) beside
 /// it, builds it, and returns what cargo printed.
 fn build(name: &str, build_rs: &str, files: &[(&str, &str)]) -> Build {
-    run_cargo("build", name, build_rs, files)
+    run_cargo("build", name, "", build_rs, files)
 }
 
-/// As [`build`], with `cargo <command>` (`check` runs the build script too).
-fn run_cargo(command: &str, name: &str, build_rs: &str, files: &[(&str, &str)]) -> Build {
+/// As [`build`], with `cargo <command>` (`check` runs the build script too) and
+/// `dependencies` (manifest lines) besides thrift-tower, whose features they may set:
+/// `features = ["anyhow"]` there becomes thrift-tower's.
+fn run_cargo(
+    command: &str,
+    name: &str,
+    dependencies: &str,
+    build_rs: &str,
+    files: &[(&str, &str)],
+) -> Build {
     let dir = target_dir().join("build-script").join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("src")).unwrap();
@@ -42,9 +50,14 @@ fn run_cargo(command: &str, name: &str, build_rs: &str, files: &[(&str, &str)]) 
     let codegen = codegen.canonicalize().unwrap_or(codegen.to_path_buf());
     let tower = workspace().join("thrift-tower");
     let tower = tower.canonicalize().unwrap_or(tower);
+    let (features, dependencies) = match dependencies.strip_prefix("features = ") {
+        Some(rest) => rest.split_once('\n').unwrap_or((rest, "")),
+        None => ("[]", dependencies),
+    };
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
-         publish = false\n\n[dependencies]\nthrift-tower = {{ path = {:?} }}\n\n\
+         publish = false\n\n[dependencies]\n\
+         thrift-tower = {{ path = {:?}, features = {features} }}\n{dependencies}\n\
          [build-dependencies]\nthrift-codegen = {{ path = {:?} }}\n\n[workspace]\n",
         tower.display().to_string(),
         codegen.display().to_string()
@@ -163,6 +176,7 @@ pub fn greeting() -> String {
     let result = run_cargo(
         "check",
         "nested_includes",
+        "",
         build_rs,
         &[
             (
@@ -189,5 +203,49 @@ pub fn greeting() -> String {
             && hello.contains("pub mod base {")
             && !hello.contains("pub mod hello {"),
         "{hello}"
+    );
+}
+
+#[test]
+fn question_mark_on_anyhow_in_a_handler_with_thrift_tower_s_feature() {
+    let lib = r#"//! A handler that uses `?` on `anyhow::Error`.
+
+pub mod hello {
+    thrift_tower::include_idl!("hello");
+}
+
+/// Fails with anyhow.
+pub struct Hello;
+
+impl hello::HelloService for Hello {
+    async fn say(&self, msg: String) -> Result<String, hello::SayError> {
+        let n: i32 = msg.parse().map_err(|e| anyhow::anyhow!("not a number: {e}"))?;
+        positive(n)?;
+        Ok(msg)
+    }
+}
+
+fn positive(n: i32) -> anyhow::Result<()> {
+    anyhow::ensure!(n > 0, "not positive");
+    Ok(())
+}
+"#;
+    let result = run_cargo(
+        "check",
+        "anyhow_in_a_handler",
+        "features = [\"anyhow\"]\nanyhow = \"1\"\n",
+        BUILD_RS.replace("bad.thrift", "hello.thrift").as_str(),
+        &[
+            (
+                "idl/hello.thrift",
+                "service HelloService {\n  string say(1: string msg)\n}\n",
+            ),
+            ("src/lib.rs", lib),
+        ],
+    );
+    assert!(
+        result.success,
+        "the crate does not build:\n{}",
+        result.stderr
     );
 }
