@@ -1,7 +1,10 @@
 //! Code the examples share, so tests can run exactly what the examples run: the Rust
 //! generated from `idl/hello.thrift`, and the hello service's handler.
 
-thrift_tower::include_idl!("hello");
+/// Generated from `idl/hello.thrift`.
+pub mod hello {
+    thrift_tower::include_idl!("hello");
+}
 
 pub mod axum_app;
 pub mod stack;

@@ -14,18 +14,50 @@ pub mod dynamic;
 pub mod process;
 pub mod thrift_test_handler;
 
-thrift_tower::include_idl!("thrift_test");
-thrift_tower::include_idl!("grammar");
-thrift_tower::include_idl!("shared_types");
-thrift_tower::include_idl!("forward");
+/// Generated from `idl/ThriftTest.thrift`.
+pub mod thrift_test {
+    thrift_tower::include_idl!("thrift_test");
+}
+
+/// Generated from thrift-codegen's `tests/idl/grammar.thrift`, with the file it includes
+/// (`grammar::shared_types`).
+pub mod grammar {
+    thrift_tower::include_idl!("grammar");
+}
+
+/// Generated from thrift-codegen's `tests/idl/forward.thrift`.
+pub mod forward {
+    thrift_tower::include_idl!("forward");
+}
 
 /// The IDL files of thrift-codegen's golden tests (`thrift-codegen/tests/golden/`), whose
 /// generated code must compile under the workspace's lints as well as match the checked-in
 /// files. In a module of their own, so their short names stay clear of the others.
 pub mod golden {
-    thrift_tower::include_idl!("consts");
-    thrift_tower::include_idl!("enums");
-    thrift_tower::include_idl!("service");
-    thrift_tower::include_idl!("structs");
-    thrift_tower::include_idl!("unions");
+    /// `consts.thrift`, with the file it includes (`consts::enums`).
+    pub mod consts {
+        thrift_tower::include_idl!("consts");
+    }
+    /// `enums.thrift`.
+    pub mod enums {
+        thrift_tower::include_idl!("enums");
+    }
+    /// `service.thrift`.
+    pub mod service {
+        thrift_tower::include_idl!("service");
+    }
+    /// `structs.thrift`.
+    pub mod structs {
+        thrift_tower::include_idl!("structs");
+    }
+    /// `unions.thrift`.
+    pub mod unions {
+        thrift_tower::include_idl!("unions");
+    }
+    /// `options.thrift`, generated with the builder's options (see `build.rs`): serde's
+    /// derives on some types, a client without a server, `enums.thrift`'s types taken from
+    /// [`enums`] rather than generated again.
+    pub mod options {
+        include!(concat!(env!("OUT_DIR"), "/options/options.rs"));
+    }
 }

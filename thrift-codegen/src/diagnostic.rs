@@ -1,14 +1,15 @@
-//! [`Diagnostic`]: an error in an IDL file, shown as `file:line:col` with the offending line
-//! and a caret under the place, the way rustc shows errors.
+//! [`Diagnostic`]: an error or a warning about an IDL file, shown as `file:line:col` with
+//! the offending line and a caret under the place, the way rustc shows them.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::ast::Span;
 
-/// An error at a place in an IDL file (or about a file as a whole).
+/// An error or a warning at a place in an IDL file (or about a file as a whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    warning: bool,
     path: PathBuf,
     /// 1-based line; 0 when the error is about the whole file (it could not be read...).
     line: usize,
@@ -37,6 +38,7 @@ impl Diagnostic {
         let end = floor_char_boundary(source, span.end.clamp(start, line_end));
         let width = source[start..end].chars().count().max(1);
         Diagnostic {
+            warning: false,
             path: path.to_path_buf(),
             line,
             column,
@@ -49,6 +51,7 @@ impl Diagnostic {
     /// An error about a whole file (it cannot be read, an include cycle...).
     pub(crate) fn file(path: &Path, message: impl Into<String>) -> Self {
         Diagnostic {
+            warning: false,
             path: path.to_path_buf(),
             line: 0,
             column: 0,
@@ -56,6 +59,18 @@ impl Diagnostic {
             width: 0,
             message: message.into(),
         }
+    }
+
+    /// The same place and message, as a warning: the IDL is valid, but likely not what
+    /// its author meant (Apache's compiler warns about the same things).
+    pub(crate) fn into_warning(mut self) -> Self {
+        self.warning = true;
+        self
+    }
+
+    /// Whether this is a warning (code is still generated) rather than an error.
+    pub fn is_warning(&self) -> bool {
+        self.warning
     }
 
     /// The file.
@@ -95,7 +110,8 @@ impl fmt::Display for Diagnostic {
     ///    |   ^^^^^
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        let level = if self.warning { "warning" } else { "error" };
+        writeln!(f, "{level}: {}", self.message)?;
         if self.line == 0 {
             return write!(f, "  --> {}", self.path.display());
         }

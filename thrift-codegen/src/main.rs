@@ -1,68 +1,93 @@
 //! `thrift-codegen -o OUT_DIR [-I DIR]... FILE.thrift...`: writes one formatted `.rs` file
-//! per IDL module into OUT_DIR, for projects that check generated code in.
+//! per IDL module into OUT_DIR, for projects that check generated code in. The command line
+//! is clap's (`--help`, `--version`, its error messages); each flag is a builder option.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: thrift-codegen -o OUT_DIR [-I DIR]... FILE.thrift...
+use clap::Parser;
 
-Generates Rust for each IDL file and every file it includes, one OUT_DIR/<module>.rs each.
-  -o, --out DIR       where to write the files (created if missing)
-  -I, --include DIR   where to look for included files, after the including file's folder
-      --wrap          wrap each file in `pub mod <module> { ... }` (as build.rs output is)
-  -h, --help          this text";
+/// Generates Rust for each IDL file and every file it includes: OUT_DIR/<module>.rs each,
+/// where <module> is the file's `namespace rs`, else its name in snake_case. Warnings go to
+/// stderr.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Where to write the files (created if missing).
+    #[arg(short, long = "out", value_name = "DIR")]
+    out: PathBuf,
+
+    /// Where to look for included files, after the including file's folder (repeatable;
+    /// `-Iidl` works too).
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    include: Vec<PathBuf>,
+
+    /// Put the files each file includes inside it, as child modules (what build.rs output
+    /// and `include_idl!` use). Without it, each file names the files it includes as
+    /// sibling modules (`super::shared`), to be declared side by side.
+    #[arg(long)]
+    nest_includes: bool,
+
+    /// Generate no client (only the handler traits and servers).
+    #[arg(long, conflicts_with = "no_server")]
+    no_client: bool,
+
+    /// Generate no handler trait or server (only the clients).
+    #[arg(long)]
+    no_server: bool,
+
+    /// Add ATTR to the types at PATH (`.module.Type`, `.` for all), as
+    /// `PATH=ATTR`, e.g. `.=#[derive(serde::Serialize)]` (repeatable).
+    #[arg(long, value_name = "PATH=ATTR", value_parser = pair)]
+    type_attribute: Vec<(String, String)>,
+
+    /// Add ATTR to the fields at PATH (`.module.Type.field`), as `PATH=ATTR` (repeatable).
+    #[arg(long, value_name = "PATH=ATTR", value_parser = pair)]
+    field_attribute: Vec<(String, String)>,
+
+    /// Use the definitions of IDL_PATH (`.module` or `.module.Name`) at RUST_PATH instead
+    /// of generating them, as `IDL_PATH=RUST_PATH` (repeatable).
+    #[arg(long, value_name = "IDL_PATH=RUST_PATH", value_parser = pair)]
+    extern_path: Vec<(String, String)>,
+
+    /// Print no warnings about the IDL (Apache's `-nowarn`).
+    #[arg(long)]
+    no_warnings: bool,
+
+    /// The IDL files.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+/// `PATH=VALUE`, split at the first `=` (a path has none; an attribute may).
+fn pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((path, value)) if !path.is_empty() && !value.is_empty() => {
+            Ok((path.to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected PATH=VALUE, found `{text}`")),
+    }
+}
 
 fn main() -> ExitCode {
-    let mut out: Option<PathBuf> = None;
-    let mut includes = Vec::new();
-    let mut files = Vec::new();
-    let mut wrap = false;
-    let mut args = std::env::args_os().skip(1);
-    while let Some(arg) = args.next() {
-        let text = arg.to_string_lossy().into_owned();
-        let mut value = |flag: &str| match args.next() {
-            Some(v) => Ok(PathBuf::from(v)),
-            None => Err(format!("{flag} needs a value")),
-        };
-        let result = match text.as_str() {
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            "-o" | "--out" => value(&text).map(|v| out = Some(v)),
-            "-I" | "--include" => value(&text).map(|v| includes.push(v)),
-            "--wrap" => {
-                wrap = true;
-                Ok(())
-            }
-            s if s.starts_with("-I") && s.len() > 2 => {
-                includes.push(PathBuf::from(&s[2..]));
-                Ok(())
-            }
-            s if s.starts_with('-') => Err(format!("unknown option `{s}`")),
-            _ => {
-                files.push(PathBuf::from(arg));
-                Ok(())
-            }
-        };
-        if let Err(message) = result {
-            eprintln!("error: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    }
-    let Some(out) = out else {
-        eprintln!("error: -o OUT_DIR is required\n\n{USAGE}");
-        return ExitCode::from(2);
-    };
-    if files.is_empty() {
-        eprintln!("error: no IDL file given\n\n{USAGE}");
-        return ExitCode::from(2);
-    }
-    let builder = thrift_codegen::configure()
-        .out_dir(&out)
-        .wrap_modules(wrap)
+    let args = Args::parse();
+    let mut builder = thrift_codegen::configure()
+        .out_dir(&args.out)
+        .nest_includes(args.nest_includes)
+        .build_client(!args.no_client)
+        .build_server(!args.no_server)
+        .warnings(!args.no_warnings)
         .cargo_directives(false);
-    match builder.compile(&files, &includes) {
+    for (path, attribute) in args.type_attribute {
+        builder = builder.type_attribute(path, attribute);
+    }
+    for (path, attribute) in args.field_attribute {
+        builder = builder.field_attribute(path, attribute);
+    }
+    for (idl, rust) in args.extern_path {
+        builder = builder.extern_path(idl, rust);
+    }
+    match builder.compile(&args.files, &args.include) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");

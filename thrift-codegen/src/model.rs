@@ -24,13 +24,11 @@ pub(crate) struct File {
     /// The `namespace rs` path, if given (e.g. `tutorial::shared`).
     pub rs_namespace: Option<String>,
     /// The files this one includes.
-    #[allow(
-        dead_code,
-        reason = "the emitter finds included items by their DefRef; tests read it"
-    )]
     pub includes: Vec<usize>,
     /// The definitions, in order.
     pub defs: Vec<Def>,
+    /// What is valid but likely a mistake in this file, in the order of the text.
+    pub warnings: Vec<crate::Diagnostic>,
 }
 
 /// A definition: which file, which position.
@@ -55,6 +53,20 @@ pub(crate) enum Def {
     Struct(StructDef),
     /// `service`
     Service(ServiceDef),
+}
+
+impl Program {
+    /// The files `file` includes, directly or through others, in load order.
+    pub(crate) fn all_includes(&self, file: usize) -> Vec<usize> {
+        let mut found = std::collections::BTreeSet::new();
+        let mut todo = self.files[file].includes.clone();
+        while let Some(f) = todo.pop() {
+            if found.insert(f) {
+                todo.extend(&self.files[f].includes);
+            }
+        }
+        found.into_iter().collect()
+    }
 }
 
 impl Def {

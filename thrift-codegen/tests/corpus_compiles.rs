@@ -219,7 +219,7 @@ fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     // A panic is this file's failure, not the end of every case.
     let generated = std::panic::catch_unwind(|| {
         thrift_codegen::configure()
-            .wrap_modules(false)
+            .nest_includes(false)
             .cargo_directives(false)
             .generate(&[root], &[] as &[PathBuf])
     });

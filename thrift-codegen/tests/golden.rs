@@ -10,7 +10,7 @@
 //! ```
 //!
 //! The files are generated as a user who checks generated code in would: one module body
-//! per file (`wrap_modules(false)`), no Cargo directives. The `tests` crate compiles the
+//! per file (`nest_includes(false)`), no Cargo directives. The `tests` crate compiles the
 //! same IDL files (see `tests/build.rs`) under the workspace's lints.
 
 use std::fmt::Write as _;
@@ -34,14 +34,45 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
+/// The builder for `golden/<name>.thrift`: the defaults, except for `options.thrift`.
+fn builder(name: &str) -> thrift_codegen::Builder {
+    let builder = thrift_codegen::configure()
+        .nest_includes(false)
+        .cargo_directives(false);
+    if name == "options" {
+        with_options(builder)
+    } else {
+        builder
+    }
+}
+
+/// The options of `options.thrift`; `tests/build.rs` compiles it with the same ones.
+fn with_options(builder: thrift_codegen::Builder) -> thrift_codegen::Builder {
+    builder
+        .build_server(false)
+        .type_attribute(
+            ".options.Point",
+            "#[derive(serde::Serialize, serde::Deserialize)]",
+        )
+        .type_attribute("Shape", "#[derive(serde::Serialize, serde::Deserialize)]")
+        .type_attribute(
+            ".options.Unit",
+            "#[derive(serde::Serialize, serde::Deserialize)]",
+        )
+        .field_attribute(
+            ".options.Point.label",
+            r#"#[serde(default, skip_serializing_if = "Option::is_none")]"#,
+        )
+        .field_attribute("Shape.path", r#"#[serde(rename = "polyline")]"#)
+        .extern_path(".enums", "crate::golden::enums")
+}
+
 /// Generates the code of `golden/<name>.thrift` and compares it with `golden/<name>.rs`,
 /// or writes that file when `UPDATE_GOLDEN` is set.
 fn check(name: &str) {
     let dir = golden_dir();
     let idl = dir.join(format!("{name}.thrift"));
-    let generated = thrift_codegen::configure()
-        .wrap_modules(false)
-        .cargo_directives(false)
+    let generated = builder(name)
         .generate(&[&idl], &[&dir])
         .unwrap_or_else(|e| panic!("{e}"));
     // Included files are generated too; each has its own golden file.
@@ -135,7 +166,7 @@ macro_rules! golden {
     };
 }
 
-golden!(consts, enums, service, structs, unions);
+golden!(consts, enums, options, service, structs, unions);
 
 /// Every `.thrift` in the folder has a test, and every `.rs` an IDL file: a file added
 /// without a test, or left behind by a removed one, fails here.

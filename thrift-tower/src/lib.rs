@@ -81,20 +81,45 @@ pub use crate::types::{OrderedF64, Uuid};
 pub use bytes;
 
 /// Includes the Rust that `thrift_codegen::compile` (or `configure().compile`) generated
-/// into `OUT_DIR` for one IDL module, defining a module of that name.
+/// for one IDL file, in the module where it is written: put it in a module of your own,
+/// with the name, visibility and attributes you choose.
 ///
 /// ```ignore
 /// // build.rs: thrift_codegen::configure().compile(&["idl/hello.thrift"], &["idl"])?;
-/// thrift_tower::include_idl!("hello");
+/// pub mod hello {
+///     thrift_tower::include_idl!("hello");
+/// }
 /// use hello::{HelloService, HelloServiceServer};
 /// ```
 ///
-/// The module's name is the file's `namespace rs`, or else the file's name in
-/// `snake_case`. A file that includes another refers to it as a sibling module: include
-/// both, side by side.
+/// The name is the IDL file's `namespace rs`, else the file's name in `snake_case`. One
+/// include brings the file with everything it includes: when `hello.thrift` includes
+/// `shared.thrift`, its items are in `hello::shared`.
+///
+/// The files are in the build script's `OUT_DIR`, one per IDL file (`<name>.rs`), under
+/// `target/<profile>/build/<crate>-<hash>/out/`; `find target -name hello.rs` shows them.
+/// To keep them somewhere easier to read, give the builder an `out_dir` in the crate's
+/// folder and the same folder here, relative to the crate's `Cargo.toml`:
+///
+/// ```ignore
+/// // build.rs: thrift_codegen::configure().out_dir("src/generated").compile(..)?;
+/// pub mod hello {
+///     thrift_tower::include_idl!("hello", "src/generated");
+/// }
+/// ```
 #[macro_export]
 macro_rules! include_idl {
     ($module:literal) => {
         include!(concat!(env!("OUT_DIR"), "/", $module, ".rs"));
+    };
+    ($module:literal, $dir:literal) => {
+        include!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/",
+            $dir,
+            "/",
+            $module,
+            ".rs"
+        ));
     };
 }

@@ -6,6 +6,7 @@
 //! `String` or `Result` cannot capture them.
 
 mod doc;
+mod options;
 mod service;
 mod types;
 
@@ -19,6 +20,7 @@ use crate::model::{Def, DefRef, FieldDef, Program, Requiredness, Ty};
 use crate::naming::{self, Case};
 
 pub(crate) use self::doc::{doc_attrs, doc_or};
+pub(crate) use self::options::{IdlPath, Options, RustPath, parse_attributes};
 
 /// One generated Rust file, as [`Builder::generate`](crate::Builder::generate) returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub struct GeneratedFile {
     pub module: String,
     /// The formatted code.
     pub code: String,
+    /// What is valid in the IDL file but likely a mistake (Apache's compiler warns about
+    /// the same things), in the order of the text.
+    pub warnings: Vec<crate::Diagnostic>,
 }
 
 /// An error while generating code (the IDL was valid, but Rust cannot express it).
@@ -54,13 +59,25 @@ pub(crate) fn module_name(program: &Program, file: usize) -> String {
     }
 }
 
-/// Generates the module of file `file`.
-pub(crate) fn emit_file(program: &Program, file: usize) -> Result<GeneratedFile, EmitError> {
-    let cx = Context::new(program, file);
+/// Generates the module of file `file`. With `includes_inside`, the modules of the files it
+/// includes are its children (`shared::Item`); without, its siblings (`super::shared::Item`).
+pub(crate) fn emit_file(
+    program: &Program,
+    file: usize,
+    includes_inside: bool,
+    options: &Options,
+) -> Result<GeneratedFile, EmitError> {
+    let mut cx = Context::new(program, file, options);
+    cx.includes_inside = includes_inside;
     let errors = &cx.errors[file];
     let mut items = Vec::new();
+    let module = module_name(program, file);
     for (index, def) in program.files[file].defs.iter().enumerate() {
         let r = DefRef { file, index };
+        // Defined elsewhere (`extern_path`): used by path, not generated again.
+        if options.extern_of(&module, def.name()).is_some() {
+            continue;
+        }
         items.push(match def {
             Def::Const(c) => cx.constant(r, c)?,
             Def::Typedef(t) => cx.typedef(r, t)?,
@@ -85,6 +102,7 @@ pub(crate) fn emit_file(program: &Program, file: usize) -> Result<GeneratedFile,
     Ok(GeneratedFile {
         module: module_name(program, file),
         code,
+        warnings: program.files[file].warnings.clone(),
     })
 }
 
@@ -213,6 +231,8 @@ fn def_names(file: &crate::model::File) -> Vec<String> {
 /// What the emitter knows about every struct of the program, computed once.
 pub(crate) struct Context<'a> {
     pub(crate) program: &'a Program,
+    /// The builder's options.
+    pub(crate) options: &'a Options,
     pub(crate) file: usize,
     /// The Rust names of every file's definitions (see `def_names`).
     names: Vec<Vec<String>>,
@@ -230,10 +250,13 @@ pub(crate) struct Context<'a> {
     /// How many modules deep below the file's module the code being emitted sits (a
     /// service's messages module is one), so paths can climb back out.
     depth: std::cell::Cell<usize>,
+    /// Whether the modules of included files are children of this file's module (the file
+    /// is the root of what `include_idl!` brings) rather than its siblings.
+    includes_inside: bool,
 }
 
 impl<'a> Context<'a> {
-    fn new(program: &'a Program, file: usize) -> Self {
+    fn new(program: &'a Program, file: usize, options: &'a Options) -> Self {
         let structs: Vec<DefRef> = program
             .files
             .iter()
@@ -248,6 +271,7 @@ impl<'a> Context<'a> {
             .collect();
         let mut cx = Context {
             program,
+            options,
             file,
             names: program.files.iter().map(def_names).collect(),
             errors: Vec::new(),
@@ -256,6 +280,7 @@ impl<'a> Context<'a> {
             defaultable: structs.iter().copied().collect(),
             direct: HashMap::new(),
             depth: std::cell::Cell::new(0),
+            includes_inside: false,
         };
         // Greatest fixpoints: start from "every struct qualifies" and remove those with a
         // field that does not, until nothing changes.
@@ -399,8 +424,53 @@ impl<'a> Context<'a> {
         &self.names[r.file][r.index]
     }
 
+    /// Where definition `r` is defined instead when `extern_path` says so: the path of its
+    /// module, with a trailing `::` (empty for a path of one segment), and, when the path
+    /// named the definition itself, that path.
+    pub(crate) fn extern_module(&self, r: DefRef) -> Option<(TokenStream, Option<TokenStream>)> {
+        let module = module_name(self.program, r.file);
+        let (path, exact) = self
+            .options
+            .extern_of(&module, self.program.def(r).name())?;
+        if exact {
+            Some((path.parent.clone(), Some(path.full.clone())))
+        } else {
+            let full = &path.full;
+            Some((quote!(#full::), None))
+        }
+    }
+
+    /// The IDL path of definition `r` for the builder's attribute options: its module (as
+    /// `include_idl!` names it) and its IDL name.
+    pub(crate) fn idl_path(&self, r: DefRef) -> [String; 2] {
+        let module = module_name(self.program, r.file);
+        [
+            module.trim_start_matches("r#").to_string(),
+            self.program.def(r).name().to_string(),
+        ]
+    }
+
+    /// The `type_attribute`s for definition `r`.
+    pub(crate) fn type_attrs(&self, r: DefRef) -> TokenStream {
+        let [module, name] = self.idl_path(r);
+        self.options.type_attrs(&[&module, &name])
+    }
+
+    /// The `field_attribute`s for field `field` (its IDL name) of definition `r`.
+    pub(crate) fn field_attrs(&self, r: Option<DefRef>, field: &str) -> TokenStream {
+        let Some(r) = r else {
+            return TokenStream::new();
+        };
+        let [module, name] = self.idl_path(r);
+        self.options.field_attrs(&[&module, &name, field])
+    }
+
     /// The Rust path of definition `r` seen from the current file.
     pub(crate) fn def_path(&self, r: DefRef) -> TokenStream {
+        if let Some((module, exact)) = self.extern_module(r) {
+            let name = ident(self.def_name(r));
+            return exact.unwrap_or_else(|| quote!(#module #name));
+        }
         let name = ident(self.def_name(r));
         let up = self.up(r.file != self.file);
         if r.file == self.file {
@@ -412,9 +482,9 @@ impl<'a> Context<'a> {
     }
 
     /// `super` once per module level between the current code and the file's module, and
-    /// once more to reach a sibling file's module.
+    /// once more to reach a sibling file's module (not a child's).
     pub(crate) fn up(&self, other_file: bool) -> Vec<TokenStream> {
-        let n = self.depth.get() + usize::from(other_file);
+        let n = self.depth.get() + usize::from(other_file && !self.includes_inside);
         (0..n).map(|_| quote!(super)).collect()
     }
 

@@ -163,6 +163,9 @@ impl Context<'_> {
     /// The path of the module holding a service's argument and result types.
     fn messages_module(&self, service: DefRef) -> TokenStream {
         let name = messages_module_name(self.def_name(service));
+        if let Some((module, _)) = self.extern_module(service) {
+            return quote!(#module #name);
+        }
         let up = self.up(service.file != self.file);
         if service.file == self.file {
             quote!(#(#up::)* #name)
@@ -174,6 +177,9 @@ impl Context<'_> {
 
     fn error_path(&self, m: &Method<'_>) -> TokenStream {
         let name = ident(&self.errors[m.service.file].get(m.service.index, &m.function.name));
+        if let Some((module, _)) = self.extern_module(m.service) {
+            return quote!(#module #name);
+        }
         let up = self.up(m.service.file != self.file);
         if m.service.file == self.file {
             quote!(#(#up::)* #name)
@@ -204,9 +210,13 @@ impl Context<'_> {
             items.push(self.error_type(r, f, errors)?);
         }
         items.push(self.messages(r, s)?);
-        items.push(self.handler_trait(r, s)?);
-        items.push(self.server(r, s)?);
-        items.push(self.client(r, s)?);
+        if self.options.server {
+            items.push(self.handler_trait(r, s)?);
+            items.push(self.server(r, s)?);
+        }
+        if self.options.client {
+            items.push(self.client(r, s)?);
+        }
         Ok(quote!(#(#items)*))
     }
 
@@ -269,6 +279,12 @@ impl Context<'_> {
                 /// A failure the IDL does not declare: a `TApplicationException` from the
                 /// peer, or a transport, protocol or layer error. A handler that returns
                 /// it sends the client a `TApplicationException`.
+                ///
+                /// In a handler, `?` turns a `std::io::Error`, a
+                /// `Box<dyn Error + Send + Sync>` or (with thrift-tower's `anyhow`
+                /// feature) an `anyhow::Error` into this variant; any other error
+                /// converts with `.map_err(thrift_tower::Error::internal)`. The client
+                /// gets an `INTERNAL_ERROR` exception.
                 Other(::thrift_tower::Error),
             }
 
@@ -301,6 +317,24 @@ impl Context<'_> {
             impl ::std::convert::From<::thrift_tower::ApplicationException> for #name {
                 fn from(e: ::thrift_tower::ApplicationException) -> Self {
                     Self::Other(::thrift_tower::Error::from(e))
+                }
+            }
+
+            impl ::std::convert::From<::std::io::Error> for #name {
+                fn from(e: ::std::io::Error) -> Self {
+                    Self::Other(::thrift_tower::Error::internal(e))
+                }
+            }
+
+            impl ::std::convert::From<::thrift_tower::BoxError> for #name {
+                fn from(e: ::thrift_tower::BoxError) -> Self {
+                    Self::Other(::thrift_tower::Error::internal(e))
+                }
+            }
+
+            impl ::std::convert::From<::thrift_tower::codegen::AnyhowError> for #name {
+                fn from(e: ::thrift_tower::codegen::AnyhowError) -> Self {
+                    Self::Other(::thrift_tower::Error::internal(e))
                 }
             }
         })

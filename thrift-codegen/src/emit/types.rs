@@ -274,11 +274,13 @@ impl Context<'_> {
         let name_doc = format!(
             " The IDL name of this value, or `None` for a value `{wire_name}` does not name."
         );
+        let attrs = self.type_attrs(r);
         quote! {
             #doc
             ///
             /// A value received from the wire that the IDL does not name is kept as is.
             #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+            #attrs
             pub struct #name(pub i32);
 
             impl #name {
@@ -400,8 +402,10 @@ impl Context<'_> {
             let doc = doc_or(&f.doc, format!("Field {} (`{}`).", f.id, f.name));
             let fname = ident(fname);
             let ty = self.field_type(owner, f)?;
+            let attrs = self.field_attrs(owner, &f.name);
             fields.push(quote! {
                 #doc
+                #attrs
                 pub #fname: #ty,
             });
         }
@@ -452,9 +456,14 @@ impl Context<'_> {
             TokenStream::new()
         };
         let complex = self.allow_complex(s.fields.iter().map(|f| &f.ty));
+        let attrs = match owner {
+            Some(r) => self.type_attrs(r),
+            None => TokenStream::new(),
+        };
         Ok(quote! {
             #doc
             #[derive(#(#derives),*)]
+            #attrs
             #complex
             pub struct #name {
                 #(#fields)*
@@ -596,8 +605,10 @@ impl Context<'_> {
             if boxed {
                 ty = quote!(::std::boxed::Box<#ty>);
             }
+            let attrs = self.field_attrs(Some(r), &f.name);
             variants.push(quote! {
                 #doc
+                #attrs
                 #variant(#ty),
             });
             let id = Literal::i16_unsuffixed(f.id);
@@ -627,9 +638,11 @@ impl Context<'_> {
             });
         }
         let complex = self.allow_complex(s.fields.iter().map(|f| &f.ty));
+        let attrs = self.type_attrs(r);
         Ok(quote! {
             #doc
             #[derive(#(#derives),*)]
+            #attrs
             #complex
             // The IDL decides what a union holds; boxing its larger variants would change
             // the types users match on.

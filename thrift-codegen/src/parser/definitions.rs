@@ -7,8 +7,8 @@ use nom::sequence::preceded;
 
 use super::MAX_NESTING;
 use super::input::{
-    self, Error, PResult, Tokens, block, edit_distance, expect, expected_found, fail, field_name,
-    hard, int, keyword, literal, name, separator, soft, sym,
+    self, Error, PResult, Tokens, block, closest, expect, expected_found, fail, field_name, hard,
+    int, keyword, literal, name, separator, soft, sym,
 };
 use super::lexer::Kind;
 use super::types::{annotations_opt, const_value, field_type};
@@ -118,11 +118,7 @@ fn top_level_error(i: Tokens<'_>, headers_allowed: bool) -> String {
         } else {
             &[]
         });
-        let close = candidates
-            .map(|k| (edit_distance(token.text, k), k))
-            .filter(|(d, k)| *d <= 2 && *d < k.len() / 2 + 1)
-            .min();
-        if let Some((_, k)) = close {
+        if let Some(k) = closest(token.text, candidates.copied()) {
             message.push_str(&format!(" (did you mean `{k}`?)"));
         }
     }

@@ -482,24 +482,46 @@ pub(super) fn block<'a, T>(
     }
 }
 
-/// Levenshtein distance, for "did you mean" hints.
+/// The edit distance between `a` and `b` (insertions, deletions, substitutions and swaps
+/// of two neighbours, as in `strcut`), for "did you mean" hints.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (n, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = n + 1;
-        for (m, cb) in b.iter().enumerate() {
-            let above = row[m + 1];
-            row[m + 1] = if ca == *cb {
-                diagonal
-            } else {
-                1 + diagonal.min(above).min(row[m])
-            };
-            diagonal = above;
+    // Three rows of the table: two back, one back, current.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (previous[j] + 1)
+                .min(row[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
         }
+        before = std::mem::replace(&mut previous, row);
     }
-    row[b.len()]
+    previous[b.len()]
+}
+
+/// The candidate closest to `name` (letter case aside), if it is close enough to be what
+/// was meant: at most one edit per three letters of `name`, so that `Foo` suggests nothing
+/// rather than `bool`, and a name of one or two letters only a name that differs in case.
+pub(crate) fn closest<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let lower = name.to_lowercase();
+    let limit = name.chars().count() / 3;
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(&lower, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
 }
 
 #[cfg(test)]
@@ -516,9 +538,20 @@ mod tests {
 
     #[test]
     fn edit_distances() {
-        assert_eq!(edit_distance("strcut", "struct"), 2);
-        assert_eq!(edit_distance("enmu", "enum"), 2);
+        assert_eq!(edit_distance("strcut", "struct"), 1);
+        assert_eq!(edit_distance("enmu", "enum"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("service", "service"), 0);
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn only_close_names_are_suggested() {
+        let types = ["bool", "byte", "i8", "string", "binary", "Color"];
+        assert_eq!(closest("Foo", types), None);
+        assert_eq!(closest("Strin", types), Some("string"));
+        assert_eq!(closest("colour", types), Some("Color"));
+        assert_eq!(closest("bol", types), Some("bool"));
+        assert_eq!(closest("x", types), None);
     }
 }

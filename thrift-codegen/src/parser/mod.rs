@@ -52,7 +52,7 @@ mod lexer;
 mod tests;
 mod types;
 
-pub(crate) use input::edit_distance;
+pub(crate) use input::closest;
 
 /// How deeply containers (`list<list<...>>`), constant lists and maps, and `xsd_attrs` may
 /// nest, all counted together (a field type inside two `xsd_attrs` starts at depth 2).

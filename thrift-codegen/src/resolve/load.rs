@@ -131,9 +131,16 @@ impl<'a> Loader<'a> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut resolved = Vec::new();
         for (inc, span) in includes {
-            let candidates: Vec<PathBuf> = std::iter::once(dir.join(&inc))
+            let mut candidates: Vec<PathBuf> = Vec::new();
+            for candidate in std::iter::once(dir.join(&inc))
                 .chain(self.include_dirs.iter().map(|d| d.join(&inc)))
-                .collect();
+            {
+                // The including file's folder is often an include folder too: look (and
+                // say so) once.
+                if !candidates.iter().any(|c| same_path(c, &candidate)) {
+                    candidates.push(candidate);
+                }
+            }
             let Some(found) = candidates.iter().find(|c| c.is_file()) else {
                 let looked: Vec<String> =
                     candidates.iter().map(|c| c.display().to_string()).collect();
@@ -195,4 +202,14 @@ impl<'a> Loader<'a> {
     fn sources_error(&self, file: usize, span: Span, message: String) -> Diagnostic {
         self.sources[file].error(span, message)
     }
+}
+
+/// Whether `a` and `b` name the same path once `.` components are left out.
+fn same_path(a: &Path, b: &Path) -> bool {
+    let normal = |p: &Path| -> PathBuf {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
+    normal(a) == normal(b)
 }

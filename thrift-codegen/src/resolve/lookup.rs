@@ -56,13 +56,8 @@ const BASE_TYPE_NAMES: &[&str] = &[
 
 /// ` (did you mean `x`?)` when one of `candidates` is close to `name`, else nothing.
 pub(super) fn did_you_mean(name: &str, candidates: &[String]) -> String {
-    let close = candidates
-        .iter()
-        .map(|c| (crate::parser::edit_distance(name, c), c))
-        .filter(|(d, c)| *d <= 2 && *d < c.chars().count() / 2 + 1)
-        .min();
-    match close {
-        Some((_, c)) => format!(" (did you mean `{c}`?)"),
+    match crate::parser::closest(name, candidates.iter().map(String::as_str)) {
+        Some(c) => format!(" (did you mean `{c}`?)"),
         None => String::new(),
     }
 }

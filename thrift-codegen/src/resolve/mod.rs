@@ -112,6 +112,10 @@ struct Resolver {
     consts: HashMap<DefRef, ConstState>,
     /// The constants in progress, innermost last, to show a cycle.
     const_stack: Vec<DefRef>,
+    /// Warnings so far: file, where, and the warning.
+    warnings: std::cell::RefCell<Vec<(usize, Span, Diagnostic)>>,
+    /// Where the old type name `byte` is written: one warning per file says so.
+    byte_uses: std::cell::RefCell<Vec<(usize, Span)>>,
 }
 
 impl Resolver {
@@ -121,11 +125,22 @@ impl Resolver {
             program: Program::default(),
             consts: HashMap::new(),
             const_stack: Vec::new(),
+            warnings: Default::default(),
+            byte_uses: Default::default(),
         }
     }
 
     fn err(&self, file: usize, span: Span, message: impl Into<String>) -> Diagnostic {
         self.sources[file].error(span, message)
+    }
+
+    /// Records a warning at `span` of `file` (once, however often the place is visited).
+    fn warn(&self, file: usize, span: Span, message: impl Into<String>) {
+        let mut warnings = self.warnings.borrow_mut();
+        if !warnings.iter().any(|(f, s, _)| *f == file && *s == span) {
+            let warning = self.sources[file].error(span, message).into_warning();
+            warnings.push((file, span, warning));
+        }
     }
 
     fn run(mut self) -> Result<Program, Diagnostic> {
@@ -149,6 +164,7 @@ impl Resolver {
                 rs_namespace,
                 includes: src.include_order.clone(),
                 defs,
+                warnings: Vec::new(),
             });
         }
         self.check_typedef_cycles()?;
@@ -159,7 +175,39 @@ impl Resolver {
             }
         }
         self.check_service_chains()?;
+        self.warn_byte();
+        let mut warnings = self.warnings.take();
+        warnings.sort_by_key(|(file, span, _)| (*file, span.start));
+        for (file, _, warning) in warnings {
+            self.program.files[file].warnings.push(warning);
+        }
         Ok(self.program)
+    }
+
+    /// One warning per file that writes `byte`, at its first use.
+    fn warn_byte(&self) {
+        let mut uses = self.byte_uses.take();
+        uses.sort_by_key(|(file, span)| (*file, span.start));
+        uses.dedup();
+        for (i, &(file, span)) in uses.iter().enumerate() {
+            if i > 0 && uses[i - 1].0 == file {
+                continue;
+            }
+            let count = uses.iter().filter(|(f, _)| *f == file).count();
+            let more = match count {
+                1 => String::new(),
+                2 => " (here and once more in this file)".to_string(),
+                n => format!(" (here and {} more times in this file)", n - 1),
+            };
+            self.warn(
+                file,
+                span,
+                format!(
+                    "`byte` is an old name of `i8`, kept for compatibility: write `i8`, which \
+                     says that the type is signed{more}"
+                ),
+            );
+        }
     }
 
     /// `ty` as the IDL spells it, for messages.

@@ -13,6 +13,23 @@ use crate::model::*;
 
 impl Resolver {
     fn resolve_type(&self, file: usize, ty: &ast::Type) -> Result<Ty, Diagnostic> {
+        let text = &self.sources[file].text;
+        let written = text.get(ty.span.start..ty.span.end).unwrap_or_default();
+        match &ty.kind {
+            TypeKind::Base(BaseType::I8) if written == "byte" => {
+                self.byte_uses.borrow_mut().push((file, ty.span));
+            }
+            TypeKind::List(element) if element.kind == TypeKind::Base(BaseType::I8) => self.warn(
+                file,
+                ty.span,
+                format!(
+                    "consider `binary` instead of `{written}`: it holds the same bytes as one \
+                     value (`Bytes` in Rust, not a `Vec<i8>`), though on the wire it is not a \
+                     list",
+                ),
+            ),
+            _ => {}
+        }
         Ok(match &ty.kind {
             TypeKind::Base(b) => Ty::Base(*b),
             TypeKind::List(t) => Ty::List(Box::new(self.resolve_type(file, t)?)),
@@ -51,11 +68,14 @@ impl Resolver {
         file: usize,
         fields: &[ast::Field],
         owner: &str,
+        list: FieldList,
     ) -> Result<Vec<FieldDef>, Diagnostic> {
+        let text = &self.sources[file].text;
         let mut out: Vec<FieldDef> = Vec::new();
         // Apache gives fields without a (positive) id the ids -1, -2, ... in order.
         let mut next_auto: i64 = -1;
         for f in fields {
+            let what = format!("{} `{}` of `{owner}`", list.noun(), f.name.name);
             let id = match f.id {
                 Some(id) if id > 0 => {
                     if id > i64::from(i16::MAX) {
@@ -71,9 +91,33 @@ impl Resolver {
                     }
                     id
                 }
-                _ => {
+                Some(written) => {
                     let id = next_auto;
                     next_auto -= 1;
+                    self.warn(
+                        file,
+                        id_span(text, f.span),
+                        format!(
+                            "the id {written} of {what} is not positive, so it is ignored \
+                             and the {} gets the implicit id {id}, as with Apache's compiler \
+                             (ids go from 1 to 32767)",
+                            list.noun()
+                        ),
+                    );
+                    id
+                }
+                None => {
+                    let id = next_auto;
+                    next_auto -= 1;
+                    self.warn(
+                        file,
+                        f.span,
+                        format!(
+                            "{what} has no id: it gets the implicit id {id}, which changes \
+                             when {} without an id is added before it (write one, like `1:`)",
+                            list.a_noun()
+                        ),
+                    );
                     id
                 }
             };
@@ -94,11 +138,29 @@ impl Resolver {
                     format!("`{owner}` has two fields named `{}`", f.name.name),
                 ));
             }
+            let mut requiredness = f.requiredness;
+            if list != FieldList::Struct && requiredness == Requiredness::Optional {
+                // Apache's compiler ignores it (and says so): an argument is always sent.
+                requiredness = Requiredness::Default;
+                let message = if list == FieldList::Arguments {
+                    format!(
+                        "`optional` is ignored in an argument list: {what} is always sent, \
+                         as with Apache's compiler"
+                    )
+                } else {
+                    "`optional` is ignored in a throws list, as with Apache's compiler".into()
+                };
+                self.warn(
+                    file,
+                    keyword_span(text, f.span, f.ty.span, "optional"),
+                    message,
+                );
+            }
             out.push(FieldDef {
                 id: id as i16,
                 name: f.name.name.clone(),
                 ty: self.resolve_type(file, &f.ty)?,
-                requiredness: f.requiredness,
+                requiredness,
                 default: None,
                 doc: f.doc.clone(),
             });
@@ -176,7 +238,7 @@ impl Resolver {
             ast::Definition::Struct(s) => Def::Struct(StructDef {
                 kind: s.kind,
                 name: s.name.name.clone(),
-                fields: self.fields(file, &s.fields, &s.name.name)?,
+                fields: self.fields(file, &s.fields, &s.name.name, FieldList::Struct)?,
                 doc: s.doc.clone(),
                 annotations: s.annotations.clone(),
             }),
@@ -227,8 +289,8 @@ impl Resolver {
                         oneway: f.oneway,
                         idempotent,
                         returns,
-                        args: self.fields(file, &f.args, &owner)?,
-                        throws: self.fields(file, &f.throws, &owner)?,
+                        args: self.fields(file, &f.args, &owner, FieldList::Arguments)?,
+                        throws: self.fields(file, &f.throws, &owner, FieldList::Throws)?,
                         doc: f.doc.clone(),
                     });
                 }
@@ -268,4 +330,51 @@ impl Resolver {
             )),
         }
     }
+}
+
+/// Which list of fields: a struct's, a function's arguments, or its `throws` clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldList {
+    Struct,
+    Arguments,
+    Throws,
+}
+
+impl FieldList {
+    /// What one of its fields is called in messages.
+    fn noun(self) -> &'static str {
+        match self {
+            FieldList::Struct => "field",
+            FieldList::Arguments => "argument",
+            FieldList::Throws => "exception",
+        }
+    }
+
+    /// The same, with its article.
+    fn a_noun(self) -> &'static str {
+        match self {
+            FieldList::Struct => "a field",
+            FieldList::Arguments => "an argument",
+            FieldList::Throws => "an exception",
+        }
+    }
+}
+
+/// Where the id of a field written at `field` is: its first token (an integer literal).
+fn id_span(text: &str, field: ast::Span) -> ast::Span {
+    let rest = text.get(field.start..field.end).unwrap_or_default();
+    let len = rest
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_alphanumeric() || (i == 0 && matches!(c, '-' | '+'))))
+        .map_or(rest.len(), |(i, _)| i);
+    ast::Span::new(field.start, field.start + len.max(1))
+}
+
+/// Where `keyword` is written in a field, before its type at `ty` (else the whole field).
+fn keyword_span(text: &str, field: ast::Span, ty: ast::Span, keyword: &str) -> ast::Span {
+    text.get(field.start..ty.start)
+        .and_then(|before| before.find(keyword))
+        .map_or(field, |at| {
+            ast::Span::new(field.start + at, field.start + at + keyword.len())
+        })
 }

@@ -99,6 +99,20 @@ error: unknown type `Strin` (did you mean `string`?)
 }
 
 #[test]
+fn undefined_type_far_from_every_name_suggests_none() {
+    // `Foo` is two edits from `bool`: too far to be what was meant.
+    check(
+        "struct Person {\n  1: Foo name\n  2: Bar other\n}\n",
+        r#"
+error: unknown type `Foo`
+ --> bad.thrift:2:6
+  |
+2 |   1: Foo name
+  |      ^^^"#,
+    );
+}
+
+#[test]
 fn undefined_type_close_to_a_definition() {
     check(
         "struct Pixel {\n  1: Colour colour\n}\nenum Color { RED }\n",
@@ -231,6 +245,28 @@ fn missing_include_file_lists_where_it_looked() {
             dir.path("shared.thrift").display(),
             first.join("shared.thrift").display(),
             second.join("shared.thrift").display(),
+            main.display()
+        )
+    );
+}
+
+#[test]
+fn missing_include_names_each_place_once() {
+    // The including file's folder is also an include folder, as in
+    // `compile(&["idl/a.thrift"], &["idl"])`, written with and without `./`.
+    let dir = Folder::new("missing_include_once");
+    let main = dir.write("idl/main.thrift", "include \"nope.thrift\"\n");
+    let idl = dir.path("idl");
+    let dotted = dir.0.join(".").join("idl");
+    assert_eq!(
+        load_error(&main, &[idl.clone(), dotted]),
+        format!(
+            r#"error: cannot find include `nope.thrift` (looked for {})
+ --> {}:1:1
+  |
+1 | include "nope.thrift"
+  | ^^^^^^^^^^^^^^^^^^^^^"#,
+            idl.join("nope.thrift").display(),
             main.display()
         )
     );

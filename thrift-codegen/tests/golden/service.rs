@@ -140,6 +140,12 @@ pub enum GetError {
     /// A failure the IDL does not declare: a `TApplicationException` from the
     /// peer, or a transport, protocol or layer error. A handler that returns
     /// it sends the client a `TApplicationException`.
+    ///
+    /// In a handler, `?` turns a `std::io::Error`, a
+    /// `Box<dyn Error + Send + Sync>` or (with thrift-tower's `anyhow`
+    /// feature) an `anyhow::Error` into this variant; any other error
+    /// converts with `.map_err(thrift_tower::Error::internal)`. The client
+    /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
 }
 
@@ -179,6 +185,24 @@ impl ::std::convert::From<::thrift_tower::ApplicationException> for GetError {
     }
 }
 
+impl ::std::convert::From<::std::io::Error> for GetError {
+    fn from(e: ::std::io::Error) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::BoxError> for GetError {
+    fn from(e: ::thrift_tower::BoxError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::codegen::AnyhowError> for GetError {
+    fn from(e: ::thrift_tower::codegen::AnyhowError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
 /// The ways `put` can fail: its declared exceptions, or [`Other`](PutError::Other).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
@@ -186,6 +210,12 @@ pub enum PutError {
     /// A failure the IDL does not declare: a `TApplicationException` from the
     /// peer, or a transport, protocol or layer error. A handler that returns
     /// it sends the client a `TApplicationException`.
+    ///
+    /// In a handler, `?` turns a `std::io::Error`, a
+    /// `Box<dyn Error + Send + Sync>` or (with thrift-tower's `anyhow`
+    /// feature) an `anyhow::Error` into this variant; any other error
+    /// converts with `.map_err(thrift_tower::Error::internal)`. The client
+    /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
 }
 
@@ -217,6 +247,24 @@ impl ::std::convert::From<::thrift_tower::ApplicationException> for PutError {
     }
 }
 
+impl ::std::convert::From<::std::io::Error> for PutError {
+    fn from(e: ::std::io::Error) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::BoxError> for PutError {
+    fn from(e: ::thrift_tower::BoxError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::codegen::AnyhowError> for PutError {
+    fn from(e: ::thrift_tower::codegen::AnyhowError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
 /// The ways `forget` can fail: its declared exceptions, or [`Other`](ForgetError::Other).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
@@ -224,6 +272,12 @@ pub enum ForgetError {
     /// A failure the IDL does not declare: a `TApplicationException` from the
     /// peer, or a transport, protocol or layer error. A handler that returns
     /// it sends the client a `TApplicationException`.
+    ///
+    /// In a handler, `?` turns a `std::io::Error`, a
+    /// `Box<dyn Error + Send + Sync>` or (with thrift-tower's `anyhow`
+    /// feature) an `anyhow::Error` into this variant; any other error
+    /// converts with `.map_err(thrift_tower::Error::internal)`. The client
+    /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
 }
 
@@ -255,6 +309,24 @@ impl ::std::convert::From<::thrift_tower::ApplicationException> for ForgetError 
     }
 }
 
+impl ::std::convert::From<::std::io::Error> for ForgetError {
+    fn from(e: ::std::io::Error) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::BoxError> for ForgetError {
+    fn from(e: ::thrift_tower::BoxError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::codegen::AnyhowError> for ForgetError {
+    fn from(e: ::thrift_tower::codegen::AnyhowError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
 /// The ways `ping` can fail: its declared exceptions, or [`Other`](PingError::Other).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
@@ -262,6 +334,12 @@ pub enum PingError {
     /// A failure the IDL does not declare: a `TApplicationException` from the
     /// peer, or a transport, protocol or layer error. A handler that returns
     /// it sends the client a `TApplicationException`.
+    ///
+    /// In a handler, `?` turns a `std::io::Error`, a
+    /// `Box<dyn Error + Send + Sync>` or (with thrift-tower's `anyhow`
+    /// feature) an `anyhow::Error` into this variant; any other error
+    /// converts with `.map_err(thrift_tower::Error::internal)`. The client
+    /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
 }
 
@@ -290,6 +368,24 @@ impl ::std::convert::From<::thrift_tower::Error> for PingError {
 impl ::std::convert::From<::thrift_tower::ApplicationException> for PingError {
     fn from(e: ::thrift_tower::ApplicationException) -> Self {
         Self::Other(::thrift_tower::Error::from(e))
+    }
+}
+
+impl ::std::convert::From<::std::io::Error> for PingError {
+    fn from(e: ::std::io::Error) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::BoxError> for PingError {
+    fn from(e: ::thrift_tower::BoxError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::codegen::AnyhowError> for PingError {
+    fn from(e: ::thrift_tower::codegen::AnyhowError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
     }
 }
 
@@ -1039,6 +1135,12 @@ pub enum GetManyError {
     /// A failure the IDL does not declare: a `TApplicationException` from the
     /// peer, or a transport, protocol or layer error. A handler that returns
     /// it sends the client a `TApplicationException`.
+    ///
+    /// In a handler, `?` turns a `std::io::Error`, a
+    /// `Box<dyn Error + Send + Sync>` or (with thrift-tower's `anyhow`
+    /// feature) an `anyhow::Error` into this variant; any other error
+    /// converts with `.map_err(thrift_tower::Error::internal)`. The client
+    /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
 }
 
@@ -1086,6 +1188,24 @@ impl ::std::convert::From<::thrift_tower::ApplicationException> for GetManyError
     }
 }
 
+impl ::std::convert::From<::std::io::Error> for GetManyError {
+    fn from(e: ::std::io::Error) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::BoxError> for GetManyError {
+    fn from(e: ::thrift_tower::BoxError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::codegen::AnyhowError> for GetManyError {
+    fn from(e: ::thrift_tower::codegen::AnyhowError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
 /// The ways `clear` can fail: its declared exceptions, or [`Other`](ClearError::Other).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
@@ -1095,6 +1215,12 @@ pub enum ClearError {
     /// A failure the IDL does not declare: a `TApplicationException` from the
     /// peer, or a transport, protocol or layer error. A handler that returns
     /// it sends the client a `TApplicationException`.
+    ///
+    /// In a handler, `?` turns a `std::io::Error`, a
+    /// `Box<dyn Error + Send + Sync>` or (with thrift-tower's `anyhow`
+    /// feature) an `anyhow::Error` into this variant; any other error
+    /// converts with `.map_err(thrift_tower::Error::internal)`. The client
+    /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
 }
 
@@ -1134,6 +1260,24 @@ impl ::std::convert::From<::thrift_tower::ApplicationException> for ClearError {
     }
 }
 
+impl ::std::convert::From<::std::io::Error> for ClearError {
+    fn from(e: ::std::io::Error) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::BoxError> for ClearError {
+    fn from(e: ::thrift_tower::BoxError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::codegen::AnyhowError> for ClearError {
+    fn from(e: ::thrift_tower::codegen::AnyhowError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
 /// The ways `touchAll` can fail: its declared exceptions, or [`Other`](TouchAllError::Other).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
@@ -1141,6 +1285,12 @@ pub enum TouchAllError {
     /// A failure the IDL does not declare: a `TApplicationException` from the
     /// peer, or a transport, protocol or layer error. A handler that returns
     /// it sends the client a `TApplicationException`.
+    ///
+    /// In a handler, `?` turns a `std::io::Error`, a
+    /// `Box<dyn Error + Send + Sync>` or (with thrift-tower's `anyhow`
+    /// feature) an `anyhow::Error` into this variant; any other error
+    /// converts with `.map_err(thrift_tower::Error::internal)`. The client
+    /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
 }
 
@@ -1169,6 +1319,24 @@ impl ::std::convert::From<::thrift_tower::Error> for TouchAllError {
 impl ::std::convert::From<::thrift_tower::ApplicationException> for TouchAllError {
     fn from(e: ::thrift_tower::ApplicationException) -> Self {
         Self::Other(::thrift_tower::Error::from(e))
+    }
+}
+
+impl ::std::convert::From<::std::io::Error> for TouchAllError {
+    fn from(e: ::std::io::Error) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::BoxError> for TouchAllError {
+    fn from(e: ::thrift_tower::BoxError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
+    }
+}
+
+impl ::std::convert::From<::thrift_tower::codegen::AnyhowError> for TouchAllError {
+    fn from(e: ::thrift_tower::codegen::AnyhowError) -> Self {
+        Self::Other(::thrift_tower::Error::internal(e))
     }
 }
 
