@@ -1,8 +1,10 @@
 //! `?` in a generated handler: the per-method error types convert from `std::io::Error` and
 //! from a boxed error (and from `anyhow::Error` with thrift-tower's `anyhow` feature), so
 //! a handler propagates its own failures without naming a conversion; the client gets a
-//! `TApplicationException` of kind `INTERNAL_ERROR`. Declared exceptions still arrive
-//! typed. The service is the golden `service.thrift` of thrift-codegen's tests.
+//! `TApplicationException` of kind `INTERNAL_ERROR` with Apache's `Internal error` (the
+//! error itself when the server sends details), and the server logs the error with the
+//! method and seqid. Declared exceptions still arrive typed. The service is the golden
+//! `service.thrift` of thrift-codegen's tests.
 
 use std::error::Error as _;
 
@@ -11,6 +13,7 @@ use tests::golden::service::{
     GetError, NotFound, PingError, PutError, Store, StoreClient, StoreServer,
 };
 use thrift_tower::ApplicationExceptionKind;
+use thrift_tower::server::AlwaysReply;
 
 struct FailingStore;
 
@@ -51,11 +54,12 @@ impl Store for FailingStore {
     }
 }
 
-/// The `TApplicationException` a client got, whatever its message.
+/// Whether a client got an `INTERNAL_ERROR` `TApplicationException` saying no more than
+/// Apache's servers say.
 fn internal_error(error: &thrift_tower::Error) -> bool {
-    error
-        .application_exception()
-        .is_some_and(|e| e.kind() == ApplicationExceptionKind::InternalError)
+    error.application_exception().is_some_and(|e| {
+        (e.kind(), e.message()) == (ApplicationExceptionKind::InternalError, "Internal error")
+    })
 }
 
 #[tokio::test]
@@ -104,4 +108,60 @@ fn the_conversions_keep_the_error_as_the_source() {
 
     let boxed: thrift_tower::BoxError = "bad input".into();
     assert_eq!(PutError::from(boxed).to_string(), "bad input");
+}
+
+#[tokio::test]
+async fn with_error_details_the_client_gets_the_handler_s_error() {
+    let server = AlwaysReply::new(StoreServer::new(FailingStore)).error_details(true);
+    let client = StoreClient::new(server);
+    let Err(PutError::Other(e)) = client.put("not a number".into(), Bytes::new()).await else {
+        panic!("expected an exception");
+    };
+    let exception = e.application_exception().expect("a TApplicationException");
+    assert_eq!(
+        (exception.kind(), exception.message()),
+        (
+            ApplicationExceptionKind::InternalError,
+            "invalid digit found in string"
+        )
+    );
+}
+
+/// What a subscriber printed, shared with the test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// A current-thread runtime: the server runs on the test's thread, where the subscriber is
+// the default.
+#[tokio::test]
+async fn the_server_logs_the_handler_s_error_with_the_method_and_seqid() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::ERROR)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let client = StoreClient::new(StoreServer::new(FailingStore));
+    let _ = client.put("not a number".into(), Bytes::new()).await;
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains(" ERROR ")
+            && log.contains("method=\"put\" seqid=0")
+            && log.contains("error=\"invalid digit found in string\""),
+        "{log}"
+    );
 }
