@@ -143,8 +143,9 @@ pub async fn balanced_client(
     Ok(HelloServiceClient::new(BoxCloneService::new(stack)))
 }
 
-/// Retries a call that never reached a server: its connection could not be made, so
-/// sending it elsewhere cannot run it twice. Any other failure is the caller's to judge
+/// Retries a call that never reached a server (`Error::is_unsent`: its connection could
+/// not be made, or broke before any of it was written), so sending it elsewhere cannot run
+/// it twice. Any other failure is the caller's to judge
 /// (a call that timed out may have run).
 #[derive(Debug, Clone, Copy)]
 pub struct RetryUnsent {
@@ -162,7 +163,7 @@ impl Policy<Request, Response, BoxError> for RetryUnsent {
     ) -> Option<Self::Future> {
         let unsent = match result {
             Ok(_) => false,
-            Err(e) => e.downcast_ref::<Error>().is_some_and(Error::is_connect),
+            Err(e) => e.downcast_ref::<Error>().is_some_and(Error::is_unsent),
         };
         if unsent && self.left > 0 {
             self.left -= 1;

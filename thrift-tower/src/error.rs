@@ -23,6 +23,9 @@ enum ErrorInner {
     Protocol(ProtocolError),
     Application(ApplicationException),
     Io(std::io::Error),
+    /// The connection failed before any byte of the call was written: it never reached
+    /// the server.
+    Unsent(std::io::Error),
     /// Connecting to `target` failed: nothing was sent.
     Connect {
         target: String,
@@ -107,7 +110,22 @@ impl Error {
     /// [`is_connect`](Error::is_connect) for the failures that happen before anything is
     /// sent.
     pub fn is_io(&self) -> bool {
-        matches!(*self.inner, ErrorInner::Io(_) | ErrorInner::Connect { .. })
+        matches!(
+            *self.inner,
+            ErrorInner::Io(_) | ErrorInner::Unsent(_) | ErrorInner::Connect { .. }
+        )
+    }
+
+    /// The call provably never reached a server: the connection could not be made
+    /// ([`is_connect`](Error::is_connect)), or it broke before any byte of the call was
+    /// written. Sending it again cannot run it twice, whatever the method. Any other
+    /// transport error ([`is_io`](Error::is_io)) may have come after the server read the
+    /// call.
+    pub fn is_unsent(&self) -> bool {
+        matches!(
+            *self.inner,
+            ErrorInner::Unsent(_) | ErrorInner::Connect { .. }
+        )
     }
 
     /// The connection could not be made (the address did not resolve, the peer refused,
@@ -116,14 +134,19 @@ impl Error {
         matches!(*self.inner, ErrorInner::Connect { .. })
     }
 
-    /// A deadline passed: a call's timeout, the connect timeout, or an I/O operation that
-    /// the operating system timed out. (The error of tower's `TimeoutLayer` is a
-    /// [service error](Error::is_service) instead: its source is tower's `Elapsed`.)
+    /// A deadline passed, whichever layer saw it: a call's timeout (the channel's, the
+    /// request's deadline), tower's `TimeoutLayer` on the client (its `Elapsed`, as
+    /// [`Error::from_service`] keeps it), the server's (a `TApplicationException` of kind
+    /// `TIMEOUT`), the connect timeout, or an I/O operation the operating system timed out.
     pub fn is_timeout(&self) -> bool {
         match &*self.inner {
             ErrorInner::Timeout { .. } => true,
-            ErrorInner::Io(e) | ErrorInner::Connect { source: e, .. } => {
+            ErrorInner::Io(e) | ErrorInner::Unsent(e) | ErrorInner::Connect { source: e, .. } => {
                 e.kind() == std::io::ErrorKind::TimedOut
+            }
+            ErrorInner::Service(e) => e.is::<tower::timeout::error::Elapsed>(),
+            ErrorInner::Application(e) => {
+                e.kind() == crate::exception::ApplicationExceptionKind::Timeout
             }
             _ => false,
         }
@@ -193,6 +216,19 @@ impl Error {
         }
     }
 
+    /// This transport error, for a call none of which was written
+    /// ([`is_unsent`](Error::is_unsent)); other errors stay as they are.
+    pub(crate) fn unsent(self) -> Self {
+        match *self.inner {
+            ErrorInner::Io(e) => Error {
+                inner: Box::new(ErrorInner::Unsent(e)),
+            },
+            inner => Error {
+                inner: Box::new(inner),
+            },
+        }
+    }
+
     /// The same error again, for each of several callers that failed for one reason
     /// (a broken connection fails every call on it). Neither `io::Error` nor a boxed
     /// error can be cloned: those keep their kind and message, and lose their source.
@@ -206,6 +242,7 @@ impl Error {
             }
             ErrorInner::Application(e) => ErrorInner::Application(e.clone()),
             ErrorInner::Io(e) => ErrorInner::Io(io(e)),
+            ErrorInner::Unsent(e) => ErrorInner::Unsent(io(e)),
             ErrorInner::Connect { target, source } => ErrorInner::Connect {
                 target: target.clone(),
                 source: io(source),
@@ -253,6 +290,7 @@ impl fmt::Debug for Error {
             ErrorInner::Protocol(e) => f.debug_tuple("Error::Protocol").field(e).finish(),
             ErrorInner::Application(e) => f.debug_tuple("Error::Application").field(e).finish(),
             ErrorInner::Io(e) => f.debug_tuple("Error::Io").field(e).finish(),
+            ErrorInner::Unsent(e) => f.debug_tuple("Error::Unsent").field(e).finish(),
             ErrorInner::Connect { target, source } => f
                 .debug_struct("Error::Connect")
                 .field("target", target)
@@ -275,6 +313,9 @@ impl fmt::Display for Error {
             ErrorInner::Protocol(e) => write!(f, "thrift protocol error: {e}"),
             ErrorInner::Application(e) => write!(f, "thrift application exception: {e}"),
             ErrorInner::Io(e) => write!(f, "thrift transport error: {e}"),
+            ErrorInner::Unsent(e) => {
+                write!(f, "thrift transport error: {e} (the call was not sent)")
+            }
             ErrorInner::Connect { target, source } => {
                 write!(
                     f,
@@ -295,10 +336,57 @@ impl std::error::Error for Error {
         match &*self.inner {
             ErrorInner::Protocol(e) => Some(e),
             ErrorInner::Application(e) => Some(e),
-            ErrorInner::Io(e) => Some(e),
+            ErrorInner::Io(e) | ErrorInner::Unsent(e) => Some(e),
             ErrorInner::Connect { source, .. } => Some(source),
             ErrorInner::Timeout { .. } | ErrorInner::Config(_) => None,
             ErrorInner::Service(e) => Some(&**e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exception::ApplicationExceptionKind;
+
+    #[test]
+    fn a_timeout_is_a_timeout_whichever_layer_saw_it() {
+        let timeouts = [
+            Error::timeout("get", Duration::from_secs(1)),
+            Error::from_service(tower::timeout::error::Elapsed::new()),
+            Error::from(ApplicationException::new(
+                ApplicationExceptionKind::Timeout,
+                "`get` timed out in the server",
+            )),
+            Error::from(std::io::Error::from(std::io::ErrorKind::TimedOut)),
+            Error::connect("db:9090", std::io::ErrorKind::TimedOut.into()),
+        ];
+        for e in &timeouts {
+            assert!(e.is_timeout(), "{e:?}");
+        }
+        let others = [
+            Error::from_service("the backend is gone"),
+            Error::from(ApplicationException::new(
+                ApplicationExceptionKind::Loadshedding,
+                "busy",
+            )),
+            Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe)),
+        ];
+        for e in &others {
+            assert!(!e.is_timeout(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_call_that_never_left_is_unsent() {
+        let refused = Error::connect("db:9090", std::io::ErrorKind::ConnectionRefused.into());
+        assert!(refused.is_unsent() && refused.is_io());
+        let broken = Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(!broken.is_unsent() && broken.is_io());
+        let unsent = broken.replicate().unsent();
+        assert!(unsent.is_unsent() && unsent.is_io() && !unsent.is_connect());
+        assert!(unsent.replicate().is_unsent());
+        // Errors that are not the transport's stay as they are.
+        assert!(!Error::config("no").unsent().is_unsent());
     }
 }

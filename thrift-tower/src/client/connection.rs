@@ -114,11 +114,15 @@ struct Waiting {
     /// The sequence id the caller's request had, for its response.
     caller_seqid: i32,
     reply: oneshot::Sender<Reply>,
+    /// Where its bytes start in what the connection was given to write: if the
+    /// connection breaks before it has written that far, the call never left.
+    start: u64,
 }
 
 /// A oneway call, complete once the connection has written `end` bytes.
 #[derive(Debug)]
 struct Oneway {
+    start: u64,
     end: u64,
     response: Response,
     reply: oneshot::Sender<Reply>,
@@ -213,11 +217,21 @@ where
                         failed_calls = self.waiting.len() + conn.oneways.len(),
                         "connection closed"
                     );
+                    // A call none of whose bytes were written never reached the server:
+                    // its error says so, for retry policies.
+                    let written = conn.written;
+                    let failed = |start: u64| {
+                        if start >= written {
+                            error.replicate().unsent()
+                        } else {
+                            error.replicate()
+                        }
+                    };
                     for (_, call) in self.waiting.drain() {
-                        let _ = call.reply.send(Err(error.replicate()));
+                        let _ = call.reply.send(Err(failed(call.start)));
                     }
                     for call in conn.oneways.drain(..) {
-                        let _ = call.reply.send(Err(error.replicate()));
+                        let _ = call.reply.send(Err(failed(call.start)));
                     }
                 }
             }
@@ -346,6 +360,7 @@ where
             response.header_mut().seqid = caller_seqid;
             response
         });
+        let offset = conn.encoded;
         let buf = conn.write_buf.bytes();
         let start = buf.len();
         if let Err(e) = conn.codec.encode(request, buf) {
@@ -358,6 +373,7 @@ where
         conn.encoded += (buf.len() - start) as u64;
         match oneway {
             Some(response) => conn.oneways.push_back(Oneway {
+                start: offset,
                 end: conn.encoded,
                 response,
                 reply,
@@ -368,6 +384,7 @@ where
                     Waiting {
                         caller_seqid,
                         reply,
+                        start: offset,
                     },
                 );
                 // A call whose caller gave up (a timeout) stays until its reply comes. So

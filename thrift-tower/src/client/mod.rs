@@ -33,9 +33,11 @@
 //! - **Failures and reconnection.** When the connection breaks (the server closes it, an
 //!   I/O error, a reply that cannot be decoded), every call waiting on it fails at once
 //!   with an error that says so ([`Error::is_io`](crate::Error::is_io), or
-//!   [`is_protocol`](crate::Error::is_protocol) for an undecodable reply). The next call
-//!   connects again, so a channel outlives server restarts. Nothing is retried for you:
-//!   whether a call may be sent twice is the application's to say (tower's `Retry`).
+//!   [`is_protocol`](crate::Error::is_protocol) for an undecodable reply), and whether the
+//!   call provably never left ([`Error::is_unsent`](crate::Error::is_unsent): none of its
+//!   bytes was written, or the connection could not be made). The next call connects
+//!   again, so a channel outlives server restarts. Nothing is retried for you: whether a
+//!   call may be sent twice is the application's to say (tower's `Retry`).
 //! - **Balancing.** A channel is one connection; to spread calls over servers, give
 //!   channels to tower's balancer (`tower::balance::p2c::Balance` over a
 //!   `tower::discover::ServiceList` or any `Discover`). `Channel` implements

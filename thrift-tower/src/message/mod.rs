@@ -48,7 +48,8 @@ use tokio::time::Instant;
 pub use self::connection::ConnectionInfo;
 pub use self::headers::Headers;
 pub use self::method::MethodInfo;
-use crate::protocol::{MessageHeader, MessageType, Protocol};
+use crate::exception::ApplicationException;
+use crate::protocol::{self, Limits, MessageHeader, MessageType, Protocol, ProtocolError};
 
 /// A Thrift call on its way through tower: a [`Message`] whose arguments are still encoded.
 pub type Request = Message<Call>;
@@ -241,11 +242,45 @@ impl Message<Reply> {
     pub fn is_oneway(&self) -> bool {
         self.header.message_type == MessageType::Oneway
     }
+
+    /// The `TApplicationException` this reply carries, decoded, if it is one (message type
+    /// [`Exception`](MessageType::Exception)); `Ok(None)` for any other reply. For layers
+    /// that act on the server's failures (a retry on `LOADSHEDDING`, a metric per kind):
+    /// a generated client turns such a reply into an error only after them.
+    pub fn application_exception(&self) -> Result<Option<ApplicationException>, ProtocolError> {
+        if self.header.message_type != MessageType::Exception {
+            return Ok(None);
+        }
+        let limits = self.extensions.get::<Limits>().copied().unwrap_or_default();
+        protocol::decode(self.protocol, self.body.clone(), limits).map(Some)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_exception_reply_tells_its_exception() {
+        use crate::exception::ApplicationExceptionKind;
+        let shed = ApplicationException::new(ApplicationExceptionKind::Loadshedding, "busy");
+        let header = MessageHeader::new("get", MessageType::Exception, 4);
+        let body = protocol::encode(Protocol::Compact, &shed).unwrap();
+        let reply = Response::new(header, Protocol::Compact, body);
+        assert_eq!(reply.application_exception().unwrap(), Some(shed));
+        let ok = Response::new(
+            MessageHeader::new("get", MessageType::Reply, 4),
+            Protocol::Compact,
+            Bytes::from_static(b"\x00"),
+        );
+        assert_eq!(ok.application_exception().unwrap(), None);
+        let garbage = Response::new(
+            MessageHeader::new("get", MessageType::Exception, 4),
+            Protocol::Compact,
+            Bytes::from_static(b"\x19"),
+        );
+        assert!(garbage.application_exception().is_err());
+    }
 
     #[test]
     fn a_request_carries_its_metadata_and_a_oneway_answer_is_empty() {

@@ -175,3 +175,112 @@ async fn a_call_after_the_server_closed_an_idle_connection_goes_out_on_a_new_one
     assert_eq!(second.header().seqid, 2);
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
 }
+
+/// A connection that takes `accept` bytes and then fails every write, and whose reads
+/// end (the peer closed) once something was written, or never.
+struct Scripted {
+    accept: usize,
+    taken: usize,
+}
+
+impl tokio::io::AsyncRead for Scripted {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        _buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.taken > 0 {
+            // End of stream: the server closed after reading.
+            std::task::Poll::Ready(Ok(()))
+        } else {
+            std::task::Poll::Pending
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for Scripted {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let room = self.accept - self.taken;
+        if room == 0 {
+            return std::task::Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()));
+        }
+        let n = room.min(buf.len());
+        self.taken += n;
+        std::task::Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// A channel whose every connection is a [`Scripted`] one taking `accept` bytes.
+async fn scripted_channel(accept: usize) -> thrift_tower::Channel {
+    Endpoint::from_static("scripted:1")
+        .framing(Framing::Framed)
+        .connect_with_connector(tower::service_fn(
+            move |_: thrift_tower::transport::Address| {
+                std::future::ready(Ok::<_, std::io::Error>(Scripted { accept, taken: 0 }))
+            },
+        ))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_call_none_of_which_was_written_is_unsent_and_one_that_was_may_have_run() {
+    // Nothing can be written: the call never left.
+    let mut channel = scripted_channel(0).await;
+    let error = call(
+        &mut channel,
+        request("echo", 1, Protocol::Binary, Payload::new(1)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        error.is_io() && error.is_unsent() && !error.is_connect(),
+        "{error}"
+    );
+    assert!(
+        error.to_string().ends_with("(the call was not sent)"),
+        "{error}"
+    );
+
+    // Some of it was written, then the connection broke: the server may have read it.
+    let mut channel = scripted_channel(5).await;
+    let error = call(
+        &mut channel,
+        request("echo", 2, Protocol::Binary, Payload::new(2)),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.is_io() && !error.is_unsent(), "{error}");
+
+    // All of it was written, and the server closed without answering.
+    let mut channel = scripted_channel(1 << 20).await;
+    let error = call(
+        &mut channel,
+        request("echo", 3, Protocol::Binary, Payload::new(3)),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.is_io() && !error.is_unsent(), "{error}");
+    assert!(
+        error.to_string().contains("closed the connection"),
+        "{error}"
+    );
+}
