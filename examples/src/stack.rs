@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use thrift_tower::layer::RetryPolicy;
 use thrift_tower::{BoxError, Endpoint, Error, Request, Response, Server};
 use tower::ServiceBuilder;
 use tower::balance::p2c::Balance;
 use tower::buffer::Buffer;
 use tower::discover::ServiceList;
-use tower::retry::Policy;
 use tower::util::BoxCloneService;
 
 use crate::hello::{HelloService, HelloServiceClient, HelloServiceServer, SayError};
@@ -121,7 +121,9 @@ impl Running {
 pub type Balanced = BoxCloneService<Request, Response, BoxError>;
 
 /// A hello client whose calls are balanced over `addrs`, time-limited, and retried on
-/// another server (up to `retries` times) when they could not be sent.
+/// another server (up to `retries` times) when that is safe: thrift-tower's `RetryPolicy`
+/// sends again a call that never left or that a server shed, and (were `say` marked
+/// idempotent in the IDL) one whose connection died.
 pub async fn balanced_client(
     addrs: &[String],
     retries: usize,
@@ -137,44 +139,8 @@ pub async fn balanced_client(
     }
     let balance = Balance::new(ServiceList::new(channels));
     let stack = ServiceBuilder::new()
-        .retry(RetryUnsent { left: retries })
+        .layer(RetryPolicy::new().max_retries(retries).layer())
         .timeout(CALL_TIMEOUT)
         .service(Buffer::new(balance, 1024));
     Ok(HelloServiceClient::new(BoxCloneService::new(stack)))
-}
-
-/// Retries a call that never reached a server (`Error::is_unsent`: its connection could
-/// not be made, or broke before any of it was written), so sending it elsewhere cannot run
-/// it twice. Any other failure is the caller's to judge
-/// (a call that timed out may have run).
-#[derive(Debug, Clone, Copy)]
-pub struct RetryUnsent {
-    /// Retries left for this call.
-    pub left: usize,
-}
-
-impl Policy<Request, Response, BoxError> for RetryUnsent {
-    type Future = std::future::Ready<()>;
-
-    fn retry(
-        &mut self,
-        _request: &mut Request,
-        result: &mut Result<Response, BoxError>,
-    ) -> Option<Self::Future> {
-        let unsent = match result {
-            Ok(_) => false,
-            Err(e) => e.downcast_ref::<Error>().is_some_and(Error::is_unsent),
-        };
-        if unsent && self.left > 0 {
-            self.left -= 1;
-            Some(std::future::ready(()))
-        } else {
-            None
-        }
-    }
-
-    fn clone_request(&mut self, request: &Request) -> Option<Request> {
-        // The body is `Bytes`: a clone is a reference count.
-        Some(request.clone())
-    }
 }

@@ -4,15 +4,14 @@
 
 use std::time::Duration;
 
-use examples::stack::RetryUnsent;
 use tests::thrift_test::{ThriftTestClient, ThriftTestServer, Xtruct};
 use tests::thrift_test_handler::ThriftTestHandler;
 use thrift_tower::bytes::Bytes;
+use thrift_tower::layer::RetryPolicy;
 use thrift_tower::protocol::Protocol;
 use thrift_tower::transport::Framing;
 use thrift_tower::{Endpoint, Server};
 use tower::ServiceBuilder;
-use tower::retry::RetryLayer;
 use tower::util::MapErrLayer;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -35,7 +34,7 @@ async fn a_compact_endpoint_alone_makes_every_call_compact() {
         .await
         .unwrap();
     let stack = ServiceBuilder::new()
-        .layer(RetryLayer::new(RetryUnsent { left: 2 }))
+        .layer(RetryPolicy::new().max_retries(2).layer())
         .timeout(Duration::from_secs(5))
         .layer(MapErrLayer::new(thrift_tower::BoxError::from))
         .service(channel);

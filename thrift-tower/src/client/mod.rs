@@ -45,7 +45,8 @@
 //!   channel that could not connect lately ranks last for its
 //!   [failure penalty](Endpoint::failure_penalty), so calls go to servers that answer while
 //!   a dead one is tried again now and then. `examples/src/stack.rs` puts this together
-//!   with a retry of calls that could not be sent.
+//!   with [`RetryPolicy`](crate::layer::RetryPolicy), which knows which calls are safe to
+//!   send again.
 //! - **Deadlines.** [`Endpoint::timeout`] bounds each call; so does tower's `TimeoutLayer`
 //!   around the channel. A call that times out releases its slot; a late reply to it is
 //!   dropped.

@@ -1,6 +1,15 @@
-//! Thrift-aware tower layers. Everything else (timeouts, retries with budgets, load
-//! shedding, concurrency limits, balancing) is tower's own and works unchanged.
+//! Thrift-aware tower layers and policies. Everything else (timeouts, load shedding,
+//! concurrency limits, balancing, the retry machinery itself) is tower's own and works
+//! unchanged; these add what only Thrift knows.
+//!
+//! - [`MultiplexLayer`]: a client's calls named `Service:method`, for Apache's multiplexed
+//!   servers.
+//! - [`RetryPolicy`]: which calls tower's `Retry` may send again (a call that never left, a
+//!   server that shed it, an idempotent method's transport failure or timeout), within a
+//!   budget and after a backoff.
 
 mod multiplex;
+mod retry;
 
 pub use self::multiplex::{Multiplex, MultiplexLayer};
+pub use self::retry::RetryPolicy;
