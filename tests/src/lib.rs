@@ -6,11 +6,13 @@
 //!   Debian's `thrift` compiler and `python3-thrift` (see `tests/setup-debian.sh`).
 //! - [`apache_cpp`]: Apache's C++ cross-test programs (`tests/cpp/`), built against Debian's
 //!   `libthrift-dev` once per test binary.
+//! - [`logs`]: what the server logs while a test runs.
 
 pub mod apache_cpp;
 pub mod apache_python;
 pub mod cross;
 pub mod dynamic;
+pub mod logs;
 pub mod process;
 pub mod thrift_test_handler;
 

@@ -11,7 +11,7 @@
 //! Requires Debian's `thrift` compiler and `python3-thrift` (`tests/setup-debian.sh`); the
 //! test that uses them fails, never skips, without them.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,6 +25,7 @@ use examples::axum_app;
 use examples::hello::{HelloServiceClient, SayError};
 use http_body_util::BodyExt;
 use tests::apache_python::{PYTHON, hello_python_code, repo_root};
+use tests::logs::capture;
 use tests::process::{SETUP_HINT, describe, run_bounded};
 use thrift_tower::protocol::{Limits, MessageType};
 use thrift_tower::transport::{decode_message, encode_message};
@@ -127,40 +128,18 @@ async fn python_http_client_and_a_rest_route_on_one_port() {
     assert_eq!((status.as_str(), body.as_str()), ("HTTP/1.1 200 OK", "ok"));
 }
 
-/// What a subscriber printed, shared with the test.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 // A current-thread runtime: the app's tasks run on the test's thread, where the
 // subscriber is the default.
 #[tokio::test]
 async fn trace_layer_spans_the_thrift_call() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("tower_http=debug")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
-
-    let app = Running::start(axum_app::app()).await;
-    let http = thrift_http::HttpClient::new(&app.url(axum_app::THRIFT_PATH)).unwrap();
-    let reply = HelloServiceClient::new(http).say("traced".into()).await;
+    let (reply, printed) = capture("tower_http=debug", async {
+        let app = Running::start(axum_app::app()).await;
+        let http = thrift_http::HttpClient::new(&app.url(axum_app::THRIFT_PATH)).unwrap();
+        HelloServiceClient::new(http).say("traced".into()).await
+    })
+    .await;
     assert_eq!(reply.unwrap(), "Received: traced");
 
-    let printed = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let response_line = printed
         .lines()
         .find(|l| l.contains("finished processing request"))

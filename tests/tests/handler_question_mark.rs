@@ -12,6 +12,7 @@ use bytes::Bytes;
 use tests::golden::service::{
     GetError, NotFound, PingError, PutError, Store, StoreClient, StoreServer,
 };
+use tests::logs::capture;
 use thrift_tower::ApplicationExceptionKind;
 use thrift_tower::server::AlwaysReply;
 
@@ -127,37 +128,12 @@ async fn with_error_details_the_client_gets_the_handler_s_error() {
     );
 }
 
-/// What a subscriber printed, shared with the test.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 // A current-thread runtime: the server runs on the test's thread, where the subscriber is
 // the default.
 #[tokio::test]
 async fn the_server_logs_the_handler_s_error_with_the_method_and_seqid() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::ERROR)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
-
     let client = StoreClient::new(StoreServer::new(FailingStore));
-    let _ = client.put("not a number".into(), Bytes::new()).await;
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let (_, log) = capture("error", client.put("not a number".into(), Bytes::new())).await;
     assert!(
         log.contains(" ERROR ")
             && log.contains("method=\"put\" seqid=0")
