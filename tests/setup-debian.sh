@@ -43,5 +43,5 @@ thrift --version
 command -v g++ >/dev/null || { echo "setup: g++ not found" >&2; exit 1; }
 /usr/bin/python3 -c 'import thrift.protocol.TJSONProtocol, thrift.protocol.TCompactProtocol' \
     || { echo "setup: /usr/bin/python3 cannot import thrift" >&2; exit 1; }
-chromium --version || { echo "setup: chromium does not run" >&2; exit 1; }
+chromium --version 2>/dev/null || { echo "setup: chromium does not run" >&2; exit 1; }
 npm --version >/dev/null || { echo "setup: npm does not run" >&2; exit 1; }
