@@ -7,9 +7,13 @@
 //! - [`RetryPolicy`]: which calls tower's `Retry` may send again (a call that never left, a
 //!   server that shed it, an idempotent method's transport failure or timeout), within a
 //!   budget and after a backoff.
+//! - [`TraceLayer`]: a `tracing` span per call, on the client or the server, and an event
+//!   with its outcome and latency.
 
 mod multiplex;
 mod retry;
+mod trace;
 
 pub use self::multiplex::{Multiplex, MultiplexLayer};
 pub use self::retry::RetryPolicy;
+pub use self::trace::{Trace, TraceFuture, TraceLayer};
