@@ -36,7 +36,8 @@ impl Side {
     }
 }
 
-/// Traces each call of the service it wraps: see [the module docs](self).
+/// Traces each call of the service it wraps: a span that says which call, and an event
+/// when it ends that says how it went and how long it took.
 ///
 /// ```
 /// use thrift_tower::layer::TraceLayer;
