@@ -9,11 +9,17 @@
 //!   budget and after a backoff.
 //! - [`TraceLayer`]: a `tracing` span per call, on the client or the server, and an event
 //!   with its outcome and latency.
+//! - `MetricsLayer` (feature `metrics`): calls, exceptions by kind, latency and calls in
+//!   flight, per method, through the `metrics` crate's facade.
 
+#[cfg(feature = "metrics")]
+mod metrics;
 mod multiplex;
 mod retry;
 mod trace;
 
+#[cfg(feature = "metrics")]
+pub use self::metrics::{Metrics, MetricsFuture, MetricsLayer};
 pub use self::multiplex::{Multiplex, MultiplexLayer};
 pub use self::retry::RetryPolicy;
 pub use self::trace::{Trace, TraceFuture, TraceLayer};
