@@ -120,8 +120,9 @@ impl Endpoint {
 
     /// The protocol of every message on the connection. Default: [`Protocol::Binary`].
     ///
-    /// Requests must be encoded with it: give a generated client the same one
-    /// (`with_protocol`), or use [`Channel::protocol`].
+    /// A request encoded with another (a generated client's default is binary) is
+    /// re-encoded by the channel, between binary and compact; giving the client the same
+    /// protocol (`with_protocol`, or [`Channel::protocol`]) saves that, and JSON needs it.
     pub fn protocol(self, protocol: Protocol) -> Self {
         Endpoint { protocol, ..self }
     }
