@@ -43,11 +43,13 @@ from http.server import HTTPServer
 from thrift.Thrift import TException
 from thrift.TMultiplexedProcessor import TMultiplexedProcessor
 from thrift.protocol import TBinaryProtocol, TCompactProtocol, TJSONProtocol
-from thrift.server import THttpServer, TServer
+from thrift.server import THttpServer, TNonblockingServer, TServer
 from thrift.transport import TSocket, TTransport
 
 PROTOCOLS = ("binary", "compact", "json", "multi", "multic", "multij")
 TRANSPORTS = ("buffered", "framed", "http")
+# Apache's cross-test flag: which of the Python library's servers serves the sockets.
+SERVER_TYPES = ("threaded", "threadpool", "nonblocking")
 
 
 def parse_args(argv):
@@ -61,6 +63,9 @@ def parse_args(argv):
     parser.add_argument("--port", type=int, default=9090)
     parser.add_argument("--protocol", choices=PROTOCOLS, default="binary")
     parser.add_argument("--transport", choices=TRANSPORTS, default="buffered")
+    parser.add_argument("--server-type", choices=SERVER_TYPES, default="threaded",
+                        help="TThreadedServer, TThreadPoolServer, or TNonblockingServer "
+                             "(framed transport only)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log every call to stderr")
     return parser.parse_args(argv)
@@ -278,8 +283,18 @@ def main():
                                          server_class=AnnouncingHTTPServer)
     else:
         server_socket = AnnouncingServerSocket(host=OPTIONS.host, port=OPTIONS.port)
-        server = TServer.TThreadedServer(processor, server_socket, tfactory, pfactory,
-                                         daemon=True)
+        if OPTIONS.server_type == "nonblocking":
+            if OPTIONS.transport != "framed":
+                sys.exit("cross_server.py: TNonblockingServer speaks the framed transport only")
+            server = TNonblockingServer.TNonblockingServer(processor, server_socket, pfactory,
+                                                           pfactory, threads=10)
+        elif OPTIONS.server_type == "threadpool":
+            server = TServer.TThreadPoolServer(processor, server_socket, tfactory, pfactory,
+                                               daemon=True)
+            server.setNumThreads(10)
+        else:
+            server = TServer.TThreadedServer(processor, server_socket, tfactory, pfactory,
+                                             daemon=True)
     try:
         server.serve()
     except KeyboardInterrupt:

@@ -87,6 +87,33 @@ fn our_server_unix_socket() {
     );
 }
 
+/// The client with its default settings (one call at a time per connection) against the
+/// Python servers other than the threaded one: every case passes, the concurrency cases
+/// included, also against TNonblockingServer, which loses calls sent back to back on one
+/// connection.
+#[test]
+fn python_server_kinds_with_default_client_settings() {
+    let generated = generated_python().unwrap_or_else(|e| panic!("{e}"));
+    let kinds = [
+        ("binary", "framed", "nonblocking"),
+        ("compact", "framed", "nonblocking"),
+        ("multij", "framed", "nonblocking"),
+        ("binary", "buffered", "threadpool"),
+    ];
+    check_pairs(
+        "thrift-test-client against Apache's Python TNonblockingServer and TThreadPoolServer",
+        kinds.map(|(p, t, _)| (p, t)),
+        |p, t| {
+            let kind = kinds
+                .iter()
+                .find(|(kp, kt, _)| (*kp, *kt) == (p, t))
+                .map_or("threaded", |k| k.2);
+            python_server_of_type(&generated, p, t, kind)
+                .and_then(|server| run_client(&server, p, t))
+        },
+    );
+}
+
 /// Runs the client against a fresh Python server for each transport and fails with every
 /// transport's problem at once.
 fn check_python_server(protocol: &str) {
@@ -122,6 +149,16 @@ fn python_server(
     protocol: &str,
     transport: &str,
 ) -> Result<RunningServer, String> {
+    python_server_of_type(generated, protocol, transport, "threaded")
+}
+
+/// Apache's Python server of `server_type` (`threaded`, `threadpool`, `nonblocking`).
+fn python_server_of_type(
+    generated: &GeneratedPython,
+    protocol: &str,
+    transport: &str,
+    server_type: &str,
+) -> Result<RunningServer, String> {
     let script = repo_root().join("tests/python/cross_server.py");
     let mut command = Command::new(PYTHON);
     command
@@ -129,7 +166,8 @@ fn python_server(
         .arg(&script)
         .arg(generated.path())
         .args(["--port", "0", "--protocol", protocol])
-        .args(["--transport", transport]);
+        .args(["--transport", transport])
+        .args(["--server-type", server_type]);
     RunningServer::on_printed_port(&mut command, SERVER_START)
         .map_err(|e| format!("{e}; {SETUP_HINT}"))
 }

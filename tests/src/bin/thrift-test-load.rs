@@ -127,7 +127,11 @@ async fn main() -> ExitCode {
             .protocol(options.protocol)
             .framing(framing)
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10)),
+            .timeout(Duration::from_secs(10))
+            // Each channel one connection, its calls pipelined: what --connections and
+            // --in-flight mean.
+            .max_connections(1)
+            .pipelining(load.in_flight),
         Err(e) => return usage(&e.to_string()),
     };
     println!(

@@ -17,26 +17,28 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::Endpoint;
 use super::connection::{self, Call, Reply};
-use super::endpoint::Opener;
+use super::endpoint::SharedOpener;
 use super::load::{ChannelLoad, Health};
+use super::pool::{Conn, Pool, Taken};
 use crate::bytestr::ByteStr;
 use crate::error::{BoxError, Error};
 use crate::message::{Request, Response};
 use crate::protocol::{Protocol, transcode};
 use crate::transport::Address;
 
-/// One connection to a Thrift server, as a `tower::Service<Request, Response = Response>`:
+/// The connections to a Thrift server, as a `tower::Service<Request, Response = Response>`:
 /// what a generated client calls through.
 ///
-/// Made by an [`Endpoint`]. Clones share the connection, and many calls are in flight on
-/// it at once; see [the module docs](crate::client) for how calls are numbered, how
-/// back-pressure works and what happens when the connection breaks.
+/// Made by an [`Endpoint`]. Clones share the connections, one call at a time on each
+/// unless the endpoint allows [pipelining](Endpoint::pipelining); see [the module
+/// docs](crate::client) for how calls are spread and numbered, how back-pressure works and
+/// what happens when a connection breaks.
 ///
 /// A request must be encoded with the channel's [`protocol`](Channel::protocol), and its
 /// sequence id is the channel's to choose: the response carries the request's back, but
 /// on the wire each call has a number of the channel's.
 pub struct Channel {
-    calls: mpsc::UnboundedSender<Call>,
+    pool: Arc<Pool>,
     slots: PollSemaphore,
     /// The slot `poll_ready` reserved for the next call.
     slot: Option<OwnedSemaphorePermit>,
@@ -48,7 +50,7 @@ impl Channel {
     /// A channel whose task starts on `io`, or connects through `opener` on the first call.
     pub(super) fn spawn<C>(
         endpoint: Endpoint,
-        opener: Opener<C>,
+        opener: SharedOpener<C>,
         io: Option<C::Response>,
     ) -> Channel
     where
@@ -58,19 +60,34 @@ impl Channel {
         C::Future: Send,
     {
         let endpoint = Arc::new(endpoint);
-        let (calls, queue) = mpsc::unbounded_channel();
-        // The queue needs no bound of its own: a call enters it only with a slot.
-        let slots = PollSemaphore::new(Arc::new(Semaphore::new(endpoint.max_in_flight)));
         let health = Arc::new(Health::new());
-        tokio::spawn(connection::run(
-            endpoint.clone(),
-            opener,
-            queue,
-            io,
-            health.clone(),
+        // Each connection's queue needs no bound of its own: a call enters one only with a
+        // slot, and only one with room for it.
+        let start = {
+            let (endpoint, health) = (endpoint.clone(), health.clone());
+            move |io: Option<C::Response>| {
+                let (calls, queue) = mpsc::unbounded_channel();
+                tokio::spawn(connection::run(
+                    endpoint.clone(),
+                    opener.clone(),
+                    queue,
+                    io,
+                    health.clone(),
+                ));
+                Conn::new(calls)
+            }
+        };
+        let first = start(io);
+        let pool = Arc::new(Pool::new(
+            endpoint.max_connections,
+            endpoint.pipelining,
+            first,
+            Box::new(move || start(None)),
         ));
+        let slots = endpoint.max_in_flight.min(pool.capacity());
+        let slots = PollSemaphore::new(Arc::new(Semaphore::new(slots)));
         Channel {
-            calls,
+            pool,
             slots,
             slot: None,
             endpoint,
@@ -95,7 +112,7 @@ impl Clone for Channel {
     /// Another handle on the same connection, with no slot reserved yet.
     fn clone(&self) -> Self {
         Channel {
-            calls: self.calls.clone(),
+            pool: self.pool.clone(),
             slots: self.slots.clone(),
             slot: None,
             endpoint: self.endpoint.clone(),
@@ -116,6 +133,7 @@ impl tower::load::Load for Channel {
             in_flight: self
                 .endpoint
                 .max_in_flight
+                .min(self.pool.capacity())
                 .saturating_sub(self.slots.available_permits()),
         }
     }
@@ -140,7 +158,7 @@ impl Service<Request> for Channel {
     /// Ready when a slot for one more call is reserved (see
     /// [`Endpoint::max_in_flight`]); fails only if the connection task has stopped.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if self.calls.is_closed() {
+        if self.pool.is_closed() {
             return Poll::Ready(Err(Self::stopped()));
         }
         if self.slot.is_none() {
@@ -200,12 +218,17 @@ impl Service<Request> for Channel {
                 at.saturating_duration_since(now),
             )
         });
-        if self.calls.send(Call { request, reply }).is_err() {
+        // A connection with room: the slot guarantees there is one.
+        let Some(conn) = self.pool.take() else {
+            return ResponseFuture::failed(Self::stopped());
+        };
+        if conn.conn().calls.send(Call { request, reply }).is_err() {
             return ResponseFuture::failed(Self::stopped());
         }
         ResponseFuture {
             state: State::Waiting {
                 replied,
+                _conn: conn,
                 _slot: slot,
             },
             deadline: deadline.map(tokio::time::sleep_until),
@@ -233,6 +256,8 @@ enum State {
     /// is dropped.
     Waiting {
         replied: oneshot::Receiver<Reply>,
+        // Dropped before the slot, so that a slot is free only when a connection has room.
+        _conn: Taken,
         _slot: OwnedSemaphorePermit,
     },
     /// Failed before it was sent.

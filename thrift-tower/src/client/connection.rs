@@ -22,7 +22,7 @@ use tokio_util::io::poll_read_buf;
 use tower_service::Service;
 
 use super::Endpoint;
-use super::endpoint::Opener;
+use super::endpoint::SharedOpener;
 use super::load::Health;
 use crate::error::{BoxError, Error};
 use crate::message::{Request, Response};
@@ -52,7 +52,7 @@ const ROUNDS_PER_POLL: usize = 32;
 /// Returns once every channel handle is dropped and nothing is waited for.
 pub(super) async fn run<C>(
     endpoint: Arc<Endpoint>,
-    opener: Opener<C>,
+    opener: SharedOpener<C>,
     calls: mpsc::UnboundedReceiver<Call>,
     io: Option<C::Response>,
     health: Arc<Health>,
@@ -76,8 +76,8 @@ pub(super) async fn run<C>(
 
 struct Task<C> {
     endpoint: Arc<Endpoint>,
-    /// Opens the connections.
-    opener: Opener<C>,
+    /// Opens the connections (shared with the channel's other connections).
+    opener: SharedOpener<C>,
     /// Whether connecting failed lately, for the channel's load.
     health: Arc<Health>,
     calls: mpsc::UnboundedReceiver<Call>,

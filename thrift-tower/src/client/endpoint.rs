@@ -4,6 +4,7 @@ use std::future::poll_fn;
 use std::io;
 #[cfg(unix)]
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -56,6 +57,8 @@ pub struct Endpoint {
     pub(super) socket: SocketOptions,
     pub(super) limits: Limits,
     pub(super) max_in_flight: usize,
+    pub(super) pipelining: usize,
+    pub(super) max_connections: usize,
     pub(super) failure_penalty: Duration,
 }
 
@@ -63,6 +66,13 @@ impl Endpoint {
     /// How many calls may wait for an answer at once on a channel, unless
     /// [`max_in_flight`](Endpoint::max_in_flight) says otherwise.
     pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+
+    /// How many connections a channel opens at most for calls made at once, unless
+    /// [`max_connections`](Endpoint::max_connections) says otherwise. Few, because many
+    /// servers give each connection a thread for its whole life from a bounded pool
+    /// (Python's `TThreadPoolServer` has 10): a connection beyond their pool waits,
+    /// unserved, for one to close.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 8;
 
     /// How long a channel counts as failing after it could not connect, by default: one
     /// second (see [`Endpoint::failure_penalty`]).
@@ -109,6 +119,8 @@ impl Endpoint {
             socket: SocketOptions::default(),
             limits: Limits::default(),
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
+            pipelining: 1,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             failure_penalty: Self::DEFAULT_FAILURE_PENALTY,
         }
     }
@@ -190,6 +202,31 @@ impl Endpoint {
         }
     }
 
+    /// How many calls one connection carries at once: 1 by default, so that calls made at
+    /// once go out on connections of their own ([`max_connections`](Endpoint::max_connections)
+    /// of them at most), which every Thrift server answers correctly. More sends calls back
+    /// to back on a connection, matched to their replies by sequence id: for servers that
+    /// answer that (this crate's, Apache's threaded and C++ servers); some lose such calls
+    /// (Python's `TNonblockingServer`).
+    pub fn pipelining(self, calls: usize) -> Self {
+        Endpoint {
+            pipelining: calls.clamp(1, Semaphore::MAX_PERMITS),
+            ..self
+        }
+    }
+
+    /// How many connections the channel opens at most, for calls made at once:
+    /// [`DEFAULT_MAX_CONNECTIONS`](Endpoint::DEFAULT_MAX_CONNECTIONS) (8) by default. Opened
+    /// as calls need them, and kept; more calls at once wait for a connection to be free. At most `max_connections` ×
+    /// [`pipelining`](Endpoint::pipelining) calls are in flight, and no more than
+    /// [`max_in_flight`](Endpoint::max_in_flight).
+    pub fn max_connections(self, connections: usize) -> Self {
+        Endpoint {
+            max_connections: connections.clamp(1, 1 << 16),
+            ..self
+        }
+    }
+
     /// How long the channel counts as failing after a connection attempt fails. Default:
     /// [`DEFAULT_FAILURE_PENALTY`](Endpoint::DEFAULT_FAILURE_PENALTY).
     ///
@@ -267,10 +304,10 @@ impl Endpoint {
         C::Error: Into<BoxError>,
         C::Future: Send,
     {
-        let mut opener = Opener {
+        let opener = SharedOpener::new(Opener {
             endpoint: self.clone(),
             connector,
-        };
+        });
         let io = opener.open().await?;
         Ok(Channel::spawn(self.clone(), opener, Some(io)))
     }
@@ -288,11 +325,35 @@ impl Endpoint {
         C::Error: Into<BoxError>,
         C::Future: Send,
     {
-        let opener = Opener {
+        let opener = SharedOpener::new(Opener {
             endpoint: self.clone(),
             connector,
-        };
+        });
         Channel::spawn(self.clone(), opener, None)
+    }
+}
+
+/// An [`Opener`] the connections of one channel share: each locks it only to connect.
+pub(super) struct SharedOpener<C>(Arc<tokio::sync::Mutex<Opener<C>>>);
+
+impl<C> Clone for SharedOpener<C> {
+    fn clone(&self) -> Self {
+        SharedOpener(Arc::clone(&self.0))
+    }
+}
+
+impl<C> SharedOpener<C>
+where
+    C: Service<Address>,
+    C::Error: Into<BoxError>,
+{
+    pub(super) fn new(opener: Opener<C>) -> Self {
+        SharedOpener(Arc::new(tokio::sync::Mutex::new(opener)))
+    }
+
+    /// Opens a connection (one at a time for the channel's connections).
+    pub(super) async fn open(&self) -> Result<C::Response, Error> {
+        self.0.lock().await.open().await
     }
 }
 

@@ -1,25 +1,34 @@
 //! The client side: an [`Endpoint`] says where and how to connect, a [`Channel`] is the
-//! connection, as a `tower::Service<Request, Response = Response>`.
+//! connections to it, as a `tower::Service<Request, Response = Response>`.
 //!
 //! # The model
 //!
-//! A `Channel` is one connection (TCP, a Unix domain socket, or whatever a connector given
-//! to [`Endpoint::connect_with_connector`] makes: a TLS stream, an in-memory pipe), owned by
-//! a background task that the channel spawns. Every clone of a channel sends through that
-//! one task, so cloning is cheap and clones share the connection:
+//! A `Channel` is a small pool of connections to one server (TCP, a Unix domain socket, or
+//! whatever a connector given to [`Endpoint::connect_with_connector`] makes: a TLS stream,
+//! an in-memory pipe), each owned by a background task. Every clone of a channel shares
+//! them, so cloning is cheap:
 //!
 //! ```text
-//!  Channel (clone) --.                      .--> write: one buffer per batch of calls
-//!  Channel (clone) ---+-- calls -> task ---+
-//!  Channel (clone) --'     ^                '<-- read: each reply completes its caller
-//!                          | seqid -> caller
+//!  Channel (clone) --.                  .-> connection task 1 -> write / <- read
+//!  Channel (clone) ---+-- each call ---+-> connection task 2    (seqid -> caller)
+//!  Channel (clone) --'   to one with    '-> ... up to max_connections
+//!                        room for it
 //! ```
 //!
-//! - **Pipelining.** Many calls are in flight on the connection at once. The channel numbers
-//!   them itself: it overwrites each request's sequence id (generated clients leave it 0)
-//!   with one of its own, matches each reply to its call by that id, whatever the order the
-//!   server answers in, and gives the caller back the sequence id it sent. A reply that no
-//!   call is waiting for is logged (`tracing` warning) and dropped.
+//! - **One call at a time per connection, by default.** Calls made at once go out on
+//!   connections of their own, opened as they are needed (up to
+//!   [`max_connections`](Endpoint::max_connections), 8 by default) and kept; more calls at
+//!   once wait for a free connection. Every Thrift server answers that correctly, as it is
+//!   what Apache's own clients do. [`pipelining`](Endpoint::pipelining) lets a connection
+//!   carry several calls at once, sent back to back: for servers that answer that (this
+//!   crate's, Apache's threaded and C++ ones), not for all (Python's `TNonblockingServer`
+//!   loses them). `pipelining(1024).max_connections(1)` is one connection carrying
+//!   everything.
+//! - **Sequence ids.** The channel numbers calls itself: it overwrites each request's
+//!   sequence id (generated clients leave it 0) with one of its own, matches each reply to
+//!   its call by that id, whatever the order the server answers in, and gives the caller
+//!   back the sequence id it sent. A reply that no call is waiting for is logged
+//!   (`tracing` warning) and dropped.
 //! - **Back-pressure.** At most [`max_in_flight`](Endpoint::max_in_flight) calls wait for
 //!   an answer at once. [`poll_ready`](tower_service::Service::poll_ready) reserves a slot
 //!   for the next call, and is not ready while none is free: "clone, then call" works, and
@@ -30,7 +39,7 @@
 //! - **Oneway calls** (header type [`Oneway`](crate::MessageType::Oneway)) complete with
 //!   [`Response::oneway`](crate::Response::oneway) as soon as they are written; nothing
 //!   comes back for them.
-//! - **Failures and reconnection.** When the connection breaks (the server closes it, an
+//! - **Failures and reconnection.** When a connection breaks (the server closes it, an
 //!   I/O error, a reply that cannot be decoded), every call waiting on it fails at once
 //!   with an error that says so ([`Error::is_io`](crate::Error::is_io), or
 //!   [`is_protocol`](crate::Error::is_protocol) for an undecodable reply), and whether the
@@ -38,7 +47,7 @@
 //!   bytes was written, or the connection could not be made). The next call connects
 //!   again, so a channel outlives server restarts. Nothing is retried for you: whether a
 //!   call may be sent twice is the application's to say (tower's `Retry`).
-//! - **Balancing.** A channel is one connection; to spread calls over servers, give
+//! - **Balancing.** A channel is one server's; to spread calls over servers, give
 //!   channels to tower's balancer (`tower::balance::p2c::Balance` over a
 //!   `tower::discover::ServiceList` or any `Discover`). `Channel` implements
 //!   `tower::load::Load` ([`ChannelLoad`]): fewer calls in flight ranks better, and a
@@ -50,7 +59,7 @@
 //! - **Deadlines.** [`Endpoint::timeout`] bounds each call; so does tower's `TimeoutLayer`
 //!   around the channel. A call that times out releases its slot; a late reply to it is
 //!   dropped.
-//! - **Lifetime.** The task ends, and the connection closes, when every clone of the
+//! - **Lifetime.** The tasks end, and the connections close, when every clone of the
 //!   channel is dropped and every call still waited for is answered.
 //!
 //! A channel speaks the one protocol and framing of its endpoint, so the protocol is stated
@@ -92,6 +101,7 @@ mod channel;
 mod connection;
 mod endpoint;
 mod load;
+mod pool;
 
 pub use self::blocking::Blocking;
 pub use self::channel::{Channel, ResponseFuture};

@@ -17,6 +17,7 @@ async fn every_framing_and_protocol() {
             let channel = Endpoint::from(server.addr)
                 .framing(framing)
                 .protocol(protocol)
+                .pipelining(32)
                 .connect()
                 .await
                 .unwrap();

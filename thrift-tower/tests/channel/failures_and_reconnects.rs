@@ -15,7 +15,8 @@ use crate::test_server::{Event, Payload, TestServer};
 async fn a_broken_connection_fails_pending_calls_and_the_next_call_reconnects() {
     let mut server = TestServer::start(Framing::Buffered, Protocol::Binary).await;
     let addr = server.addr;
-    let channel = Endpoint::from(addr).connect().await.unwrap();
+    // Pipelined on one connection, so that its break fails every call waiting on it.
+    let channel = Endpoint::from(addr).pipelining(16).connect().await.unwrap();
     assert_eq!(server.event().await, Event::Connected);
 
     let hanging: Vec<_> = (0..5)

@@ -15,6 +15,7 @@ mod failures_and_reconnects;
 mod lifetime;
 mod load;
 mod pipelining;
+mod pool;
 mod timeouts;
 #[cfg(unix)]
 mod unix;

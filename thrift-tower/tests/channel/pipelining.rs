@@ -18,6 +18,7 @@ async fn concurrent_calls_get_their_own_replies_out_of_order() {
     let limits = Limits::default().with_string_limit(1 << 20);
     let channel = Endpoint::from(server.addr)
         .limits(limits)
+        .pipelining(1024)
         .connect()
         .await
         .unwrap();
@@ -63,6 +64,7 @@ async fn oneway_completes_when_written_and_gets_no_reply() {
     let mut channel = Endpoint::from(server.addr)
         .framing(Framing::Framed)
         .protocol(Protocol::Compact)
+        .pipelining(1024)
         .connect()
         .await
         .unwrap();

@@ -126,6 +126,11 @@ impl TestServer {
             .expect("the server stopped")
     }
 
+    /// The next thing that happens, or `None` if the server stopped.
+    pub(crate) async fn next_event(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+
     /// Nothing else happened so far.
     pub(crate) fn quiet(&mut self) -> bool {
         self.events.try_recv().is_err()
