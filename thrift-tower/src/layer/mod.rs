@@ -7,17 +7,21 @@
 //! - [`RetryPolicy`]: which calls tower's `Retry` may send again (a call that never left, a
 //!   server that shed it, an idempotent method's transport failure or timeout), within a
 //!   budget and after a backoff.
+//! - [`DeadlineLayer`]: a time limit per call that travels in the request, so the layers
+//!   and the transport inside see the time left (the smallest deadline wins).
 //! - [`TraceLayer`]: a `tracing` span per call, on the client or the server, and an event
 //!   with its outcome and latency.
 //! - `MetricsLayer` (feature `metrics`): calls, exceptions by kind, latency and calls in
 //!   flight, per method, through the `metrics` crate's facade.
 
+mod deadline;
 #[cfg(feature = "metrics")]
 mod metrics;
 mod multiplex;
 mod retry;
 mod trace;
 
+pub use self::deadline::{Deadline, DeadlineFuture, DeadlineLayer};
 #[cfg(feature = "metrics")]
 pub use self::metrics::{Metrics, MetricsFuture, MetricsLayer};
 pub use self::multiplex::{Multiplex, MultiplexLayer};
