@@ -3,12 +3,13 @@
 //! - Server: at most [`MAX_CONCURRENT`] calls at once, calls beyond that refused at once
 //!   (load shedding: the caller gets an exception instead of waiting), and a time limit
 //!   per call. These are tower's own layers, given to [`thrift_tower::Server::layer`].
-//! - Client: calls spread over several servers by tower's power-of-two-choices balancer
-//!   over [`Channel`](thrift_tower::Channel)s, which weigh themselves (`tower::load::Load`:
-//!   a channel that could not connect lately ranks last, then fewer calls in flight
-//!   wins), a time limit per call, and a retry of calls that never reached a server (a
-//!   refused connection) on another one. The stack is behind a [`Buffer`], which makes it `Clone` as the
-//!   generated client wants, and boxed so its type can be named.
+//! - Client: calls spread over several servers by [`thrift_tower::client::Balanced`]
+//!   (tower's power-of-two-choices balancer over [`Channel`](thrift_tower::Channel)s, which
+//!   weigh themselves: a channel that could not connect lately ranks last, then fewer
+//!   calls in flight wins), a time limit per call, and thrift-tower's
+//!   [`RetryPolicy`](thrift_tower::layer::RetryPolicy), which sends a call that never
+//!   reached a server (a refused connection) or that a server shed to another one. The
+//!   stack is boxed so its type can be named.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,9 +19,6 @@ use std::time::Duration;
 use thrift_tower::layer::RetryPolicy;
 use thrift_tower::{BoxError, Endpoint, Error, Request, Response, Server};
 use tower::ServiceBuilder;
-use tower::balance::p2c::Balance;
-use tower::buffer::Buffer;
-use tower::discover::ServiceList;
 use tower::util::BoxCloneService;
 
 use crate::hello::{HelloService, HelloServiceClient, HelloServiceServer, SayError};
@@ -128,19 +126,15 @@ pub async fn balanced_client(
     addrs: &[String],
     retries: usize,
 ) -> Result<HelloServiceClient<Balanced>, Error> {
-    let mut channels = Vec::with_capacity(addrs.len());
+    let mut endpoints = Vec::with_capacity(addrs.len());
     for addr in addrs {
-        // `connect_lazy` would do as well; connecting now reports a bad address at once.
-        let channel = Endpoint::new(addr.clone())?
-            .connect_timeout(Duration::from_secs(1))
-            .connect()
-            .await?;
-        channels.push(channel);
+        endpoints.push(Endpoint::new(addr.clone())?.connect_timeout(Duration::from_secs(1)));
     }
-    let balance = Balance::new(ServiceList::new(channels));
+    // p2c over the servers' channels (each connects on its first call), behind a buffer.
+    let servers = thrift_tower::client::Balanced::list(endpoints);
     let stack = ServiceBuilder::new()
         .layer(RetryPolicy::new().max_retries(retries).layer())
         .timeout(CALL_TIMEOUT)
-        .service(Buffer::new(balance, 1024));
+        .service(servers);
     Ok(HelloServiceClient::new(BoxCloneService::new(stack)))
 }

@@ -47,7 +47,8 @@
 //!   bytes was written, or the connection could not be made). The next call connects
 //!   again, so a channel outlives server restarts. Nothing is retried for you: whether a
 //!   call may be sent twice is the application's to say (tower's `Retry`).
-//! - **Balancing.** A channel is one server's; to spread calls over servers, give
+//! - **Balancing.** A channel is one server's; [`Balanced`] spreads calls over several (a
+//!   fixed list, or servers added and removed at run time). Underneath, it gives
 //!   channels to tower's balancer (`tower::balance::p2c::Balance` over a
 //!   `tower::discover::ServiceList` or any `Discover`). `Channel` implements
 //!   `tower::load::Load` ([`ChannelLoad`]): fewer calls in flight ranks better, and a
@@ -96,6 +97,7 @@
 //! Code that is not async (a script, a command-line tool) calls through [`Blocking`]: the
 //! same channel and client, with a runtime of its own that each call blocks on.
 
+mod balance;
 mod blocking;
 mod channel;
 mod connection;
@@ -103,6 +105,7 @@ mod endpoint;
 mod load;
 mod pool;
 
+pub use self::balance::{Balanced, BalancedFuture};
 pub use self::blocking::Blocking;
 pub use self::channel::{Channel, ResponseFuture};
 pub use self::endpoint::Endpoint;
