@@ -7,7 +7,7 @@
 //!   (tower's power-of-two-choices balancer over [`Channel`](thrift_tower::Channel)s, which
 //!   weigh themselves: a channel that could not connect lately ranks last, then fewer
 //!   calls in flight wins), a time limit per call, and thrift-tower's
-//!   [`RetryPolicy`](thrift_tower::layer::RetryPolicy), which sends a call that never
+//!   [`RetryPolicy`], which sends a call that never
 //!   reached a server (a refused connection) or that a server shed to another one. The
 //!   stack is boxed so its type can be named.
 
