@@ -93,10 +93,13 @@ where
         // keep them), the price of measuring per method.
         let (service, method): (SharedString, SharedString) = match request.method_info() {
             Some(info) => (info.service.into(), info.name.into()),
-            None => match request.method().split_once(':') {
-                Some((service, method)) => (service.to_owned().into(), method.to_owned().into()),
-                None => ("".into(), request.method().to_owned().into()),
-            },
+            None => {
+                let (service, method) = super::service_and_method(&request);
+                (
+                    service.unwrap_or("").to_owned().into(),
+                    method.to_owned().into(),
+                )
+            }
         };
         let labels = vec![
             Label::from_static_parts("side", self.side),

@@ -27,3 +27,16 @@ pub use self::metrics::{Metrics, MetricsFuture, MetricsLayer};
 pub use self::multiplex::{Multiplex, MultiplexLayer};
 pub use self::retry::RetryPolicy;
 pub use self::trace::{Trace, TraceFuture, TraceLayer};
+
+use crate::message::Request;
+
+/// A call's service and method, as layers that name calls report them: the service from
+/// the request's [`MethodInfo`](crate::message::MethodInfo) (a generated client's), or the
+/// `Service:` of a multiplexed name.
+fn service_and_method(request: &Request) -> (Option<&str>, &str) {
+    match (request.method_info(), request.method().split_once(':')) {
+        (Some(info), _) => (Some(info.service), info.name),
+        (None, Some((service, method))) => (Some(service), method),
+        (None, None) => (None, request.method()),
+    }
+}

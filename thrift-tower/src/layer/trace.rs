@@ -151,12 +151,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let name: &str = request.method();
-        let (service, method) = match (request.method_info(), name.split_once(':')) {
-            (Some(info), _) => (Some(info.service), info.name),
-            (None, Some((service, method))) => (Some(service), method),
-            (None, None) => (None, name),
-        };
+        let (service, method) = super::service_and_method(&request);
         let peer = request.connection().and_then(|c| c.peer_addr());
         // With no subscriber interested, a disabled span costs a branch, not an allocation.
         let span = span_at!(

@@ -25,23 +25,25 @@ async fn tally(server: &mut TestServer) -> (usize, usize) {
     (connected, hanging)
 }
 
+/// `n` calls at once of `hang`, which the server never answers.
+fn hanging_calls(channel: &thrift_tower::Channel, n: i64) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..n)
+        .map(|i| {
+            let mut channel = channel.clone();
+            tokio::spawn(async move {
+                let hang = request("hang", 0, Protocol::Binary, Payload::new(i));
+                let _ = call(&mut channel, hang).await;
+            })
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_at_once_each_get_a_connection_of_their_own() {
     let mut server = TestServer::start(Framing::Buffered, Protocol::Binary).await;
     let channel = Endpoint::from(server.addr).connect_lazy();
     // Five calls that are never answered hold five connections.
-    let hanging: Vec<_> = (0..5)
-        .map(|i| {
-            let mut channel = channel.clone();
-            tokio::spawn(async move {
-                call(
-                    &mut channel,
-                    request("hang", 0, Protocol::Binary, Payload::new(i)),
-                )
-                .await
-            })
-        })
-        .collect();
+    let hanging = hanging_calls(&channel, 5);
     assert_eq!(tally(&mut server).await, (5, 5));
     // Another call is not stuck behind them: it gets a sixth.
     let response = call(
@@ -94,18 +96,7 @@ async fn max_connections_bounds_the_connections_and_the_calls_wait_their_turn() 
 async fn with_pipelining_calls_at_once_share_one_connection() {
     let mut server = TestServer::start(Framing::Buffered, Protocol::Binary).await;
     let channel = Endpoint::from(server.addr).pipelining(8).connect_lazy();
-    let hanging: Vec<_> = (0..5)
-        .map(|i| {
-            let mut channel = channel.clone();
-            tokio::spawn(async move {
-                call(
-                    &mut channel,
-                    request("hang", 0, Protocol::Binary, Payload::new(i)),
-                )
-                .await
-            })
-        })
-        .collect();
+    let hanging = hanging_calls(&channel, 5);
     assert_eq!(tally(&mut server).await, (1, 5));
     for call in hanging {
         call.abort();
