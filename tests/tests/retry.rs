@@ -159,6 +159,11 @@ async fn retry_does_not_resend_a_call_that_may_have_run_unless_idempotent() {
         .await
         .unwrap_err();
     assert!(error.is_io() && !error.is_unsent(), "{error}");
+    // And it says so.
+    assert!(
+        error.to_string().contains("the server may have run it"),
+        "{error}"
+    );
     assert_eq!(seen.lock().unwrap()["drop"], 1);
     assert_eq!(attempts.load(Ordering::SeqCst), 1);
 
@@ -235,6 +240,7 @@ async fn retry_budget_holds_a_storm() {
     let stingy = policy()
         .max_retries(5)
         .budget(Duration::from_secs(10), 0, 0.1);
+    let counts = stingy.counts();
     let client = client(addr, stingy, &attempts);
     const CALLS: usize = 200;
     for _ in 0..CALLS {
@@ -249,4 +255,10 @@ async fn retry_budget_holds_a_storm() {
     // One retry for each ten calls, and none beyond (the budget starts empty).
     assert!(retries > 0, "no retry at all");
     assert!(retries <= CALLS / 10, "{retries} retries for {CALLS} calls");
+    // The policy's own counts agree, and say what the budget held back.
+    assert_eq!(counts.retries(), retries as u64);
+    assert!(
+        counts.refused_by_budget() >= (CALLS - retries) as u64,
+        "{counts:?}"
+    );
 }

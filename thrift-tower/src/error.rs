@@ -26,6 +26,8 @@ enum ErrorInner {
     /// The connection failed before any byte of the call was written: it never reached
     /// the server.
     Unsent(std::io::Error),
+    /// A transport error after some of the call was written: the server may have run it.
+    Sent(std::io::Error),
     /// Connecting to `target` failed: nothing was sent.
     Connect {
         target: String,
@@ -112,7 +114,10 @@ impl Error {
     pub fn is_io(&self) -> bool {
         matches!(
             *self.inner,
-            ErrorInner::Io(_) | ErrorInner::Unsent(_) | ErrorInner::Connect { .. }
+            ErrorInner::Io(_)
+                | ErrorInner::Unsent(_)
+                | ErrorInner::Sent(_)
+                | ErrorInner::Connect { .. }
         )
     }
 
@@ -141,9 +146,10 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         match &*self.inner {
             ErrorInner::Timeout { .. } => true,
-            ErrorInner::Io(e) | ErrorInner::Unsent(e) | ErrorInner::Connect { source: e, .. } => {
-                e.kind() == std::io::ErrorKind::TimedOut
-            }
+            ErrorInner::Io(e)
+            | ErrorInner::Unsent(e)
+            | ErrorInner::Sent(e)
+            | ErrorInner::Connect { source: e, .. } => e.kind() == std::io::ErrorKind::TimedOut,
             ErrorInner::Service(e) => e.is::<tower::timeout::error::Elapsed>(),
             ErrorInner::Application(e) => {
                 e.kind() == crate::exception::ApplicationExceptionKind::Timeout
@@ -229,6 +235,19 @@ impl Error {
         }
     }
 
+    /// This transport error, for a call some of which was written: it says the server may
+    /// have run the call. Other errors stay as they are.
+    pub(crate) fn sent(self) -> Self {
+        match *self.inner {
+            ErrorInner::Io(e) => Error {
+                inner: Box::new(ErrorInner::Sent(e)),
+            },
+            inner => Error {
+                inner: Box::new(inner),
+            },
+        }
+    }
+
     /// The same error again, for each of several callers that failed for one reason
     /// (a broken connection fails every call on it). Neither `io::Error` nor a boxed
     /// error can be cloned: those keep their kind and message, and lose their source.
@@ -243,6 +262,7 @@ impl Error {
             ErrorInner::Application(e) => ErrorInner::Application(e.clone()),
             ErrorInner::Io(e) => ErrorInner::Io(io(e)),
             ErrorInner::Unsent(e) => ErrorInner::Unsent(io(e)),
+            ErrorInner::Sent(e) => ErrorInner::Sent(io(e)),
             ErrorInner::Connect { target, source } => ErrorInner::Connect {
                 target: target.clone(),
                 source: io(source),
@@ -291,6 +311,7 @@ impl fmt::Debug for Error {
             ErrorInner::Application(e) => f.debug_tuple("Error::Application").field(e).finish(),
             ErrorInner::Io(e) => f.debug_tuple("Error::Io").field(e).finish(),
             ErrorInner::Unsent(e) => f.debug_tuple("Error::Unsent").field(e).finish(),
+            ErrorInner::Sent(e) => f.debug_tuple("Error::Sent").field(e).finish(),
             ErrorInner::Connect { target, source } => f
                 .debug_struct("Error::Connect")
                 .field("target", target)
@@ -316,6 +337,10 @@ impl fmt::Display for Error {
             ErrorInner::Unsent(e) => {
                 write!(f, "thrift transport error: {e} (the call was not sent)")
             }
+            ErrorInner::Sent(e) => write!(
+                f,
+                "thrift transport error: {e} (after the call was sent: the server may have run it)"
+            ),
             ErrorInner::Connect { target, source } => {
                 write!(
                     f,
@@ -336,7 +361,7 @@ impl std::error::Error for Error {
         match &*self.inner {
             ErrorInner::Protocol(e) => Some(e),
             ErrorInner::Application(e) => Some(e),
-            ErrorInner::Io(e) | ErrorInner::Unsent(e) => Some(e),
+            ErrorInner::Io(e) | ErrorInner::Unsent(e) | ErrorInner::Sent(e) => Some(e),
             ErrorInner::Connect { source, .. } => Some(source),
             ErrorInner::Timeout { .. } | ErrorInner::Config(_) => None,
             ErrorInner::Service(e) => Some(&**e),
@@ -386,7 +411,19 @@ mod tests {
         let unsent = broken.replicate().unsent();
         assert!(unsent.is_unsent() && unsent.is_io() && !unsent.is_connect());
         assert!(unsent.replicate().is_unsent());
+        // A call that was written: still a transport error, and its text says it may
+        // have run.
+        let sent = broken.replicate().sent();
+        assert!(sent.is_io() && !sent.is_unsent());
+        assert!(sent.to_string().contains("may have run"), "{sent}");
+        assert!(sent.replicate().to_string().contains("may have run"));
         // Errors that are not the transport's stay as they are.
         assert!(!Error::config("no").unsent().is_unsent());
+        assert!(
+            !Error::config("no")
+                .sent()
+                .to_string()
+                .contains("may have run")
+        );
     }
 }

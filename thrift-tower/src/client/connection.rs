@@ -224,7 +224,7 @@ where
                         if start >= written {
                             error.replicate().unsent()
                         } else {
-                            error.replicate()
+                            error.replicate().sent()
                         }
                     };
                     for (_, call) in self.waiting.drain() {

@@ -25,7 +25,7 @@ pub use self::deadline::{Deadline, DeadlineFuture, DeadlineLayer};
 #[cfg(feature = "metrics")]
 pub use self::metrics::{Metrics, MetricsFuture, MetricsLayer};
 pub use self::multiplex::{Multiplex, MultiplexLayer};
-pub use self::retry::RetryPolicy;
+pub use self::retry::{RetryCounts, RetryPolicy};
 pub use self::trace::{Trace, TraceFuture, TraceLayer};
 
 use crate::message::Request;

@@ -12,6 +12,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tower::retry::backoff::{Backoff, ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
@@ -61,6 +62,7 @@ pub struct RetryPolicy {
     budget: Arc<TpsBudget>,
     backoff: ExponentialBackoff<HasherRng>,
     kinds: Arc<[ApplicationExceptionKind]>,
+    counts: RetryCounts,
 }
 
 impl RetryPolicy {
@@ -74,6 +76,7 @@ impl RetryPolicy {
             budget: Arc::new(TpsBudget::new(Duration::from_secs(10), 10, 0.2)),
             backoff: backoff(Duration::from_millis(10), Duration::from_secs(1)),
             kinds: Arc::new([]),
+            counts: RetryCounts::default(),
         }
     }
 
@@ -107,6 +110,19 @@ impl RetryPolicy {
         kinds.push(kind);
         self.kinds = kinds.into();
         self
+    }
+
+    /// What this policy and its clones have done so far, counted as it happens: for a
+    /// report, a test, or a metric of your own.
+    ///
+    /// ```
+    /// let policy = thrift_tower::layer::RetryPolicy::new();
+    /// let counts = policy.counts();
+    /// // ... ServiceBuilder::new().layer(policy.layer()) ...
+    /// assert_eq!((counts.retries(), counts.refused_by_budget()), (0, 0));
+    /// ```
+    pub fn counts(&self) -> RetryCounts {
+        self.counts.clone()
     }
 
     /// Tower's `RetryLayer` with this policy.
@@ -148,9 +164,12 @@ impl RetryPolicy {
             return None;
         }
         if !self.budget.withdraw() {
+            self.counts.0.refused.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(method = %request.method(), "retry budget spent: not retried");
             return None;
         }
+        self.counts.0.retries.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(method = %request.method(), "retrying");
         self.left -= 1;
         Some(self.backoff.next_backoff())
     }
@@ -176,6 +195,38 @@ impl fmt::Debug for RetryPolicy {
             .field("retries_left", &self.left)
             .field("retry_on", &self.kinds)
             .finish_non_exhaustive()
+    }
+}
+
+/// How many calls a [`RetryPolicy`] (and its clones) sent again, and how many it would have
+/// but its budget was spent: from [`RetryPolicy::counts`]. A handle: clones count together.
+#[derive(Clone, Default)]
+pub struct RetryCounts(Arc<Counters>);
+
+#[derive(Default)]
+struct Counters {
+    retries: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl RetryCounts {
+    /// Attempts sent again (a call retried twice counts two).
+    pub fn retries(&self) -> u64 {
+        self.0.retries.load(Ordering::Relaxed)
+    }
+
+    /// Retries that were due but not made because the budget was spent.
+    pub fn refused_by_budget(&self) -> u64 {
+        self.0.refused.load(Ordering::Relaxed)
+    }
+}
+
+impl fmt::Debug for RetryCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryCounts")
+            .field("retries", &self.retries())
+            .field("refused_by_budget", &self.refused_by_budget())
+            .finish()
     }
 }
 
