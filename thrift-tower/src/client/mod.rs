@@ -54,7 +54,9 @@
 //!   `tower::load::Load` ([`ChannelLoad`]): fewer calls in flight ranks better, and a
 //!   channel that could not connect lately ranks last for its
 //!   [failure penalty](Endpoint::failure_penalty), so calls go to servers that answer while
-//!   a dead one is tried again now and then. `examples/src/stack.rs` puts this together
+//!   a dead one is tried again now and then. [`Balanced::builder`] weighs servers by their
+//!   peak-EWMA latency instead ([`LoadMeasure::PeakEwma`]), for servers that differ in
+//!   speed. `examples/src/stack.rs` puts this together
 //!   with [`RetryPolicy`](crate::layer::RetryPolicy), which knows which calls are safe to
 //!   send again.
 //! - **Deadlines.** [`Endpoint::timeout`] bounds each call; so does tower's `TimeoutLayer`
@@ -105,7 +107,7 @@ mod endpoint;
 mod load;
 mod pool;
 
-pub use self::balance::{Balanced, BalancedFuture};
+pub use self::balance::{Balanced, BalancedBuilder, BalancedFuture, LoadMeasure};
 pub use self::blocking::Blocking;
 pub use self::channel::{Channel, ResponseFuture};
 pub use self::endpoint::Endpoint;
