@@ -1,16 +1,21 @@
 //! The hello service with tower's middleware: three servers behind a concurrency limit,
 //! load shedding and a timeout, and one client that balances its calls over them, bounds
 //! each call and retries a call that could not be sent on another server. Halfway, one
-//! server stops; the calls go on.
+//! server stops; the calls go on. It prints the calls each server answered and the
+//! retries the client made.
 //!
 //! ```text
 //! cargo run -p examples --example tower_stack
+//! RUST_LOG=thrift_tower=debug cargo run -p examples --example tower_stack   # a span per call
 //! ```
 
 use examples::stack::{Counted, Running, balanced_client};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
     let mut servers = Vec::new();
     for name in ["alpha", "beta", "gamma"] {
         servers.push(Running::start(name).await?);
@@ -19,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let handlers: Vec<Counted> = servers.iter().map(|s| s.handler.clone()).collect();
     println!("servers on {}", addrs.join(", "));
 
-    let client = balanced_client(&addrs, 3).await?;
+    let (client, retries) = balanced_client(&addrs, 3).await?;
     let calls = (0..300).map(|i| {
         let client = client.clone();
         async move { client.say(format!("call {i}")).await }
@@ -28,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         reply?;
     }
     report("300 calls over three servers", &handlers);
+    println!("retries so far: {}", retries.retries());
 
     // One server goes away; calls that find it gone are sent to another.
     servers.remove(0).stop().await?;
@@ -41,6 +47,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         after[0] - before[0],
         after[1] - before[1],
         after[2] - before[2]
+    );
+    println!(
+        "retries: {} (calls that found alpha gone, sent to another server); held back by the budget: {}",
+        retries.retries(),
+        retries.refused_by_budget()
     );
     Ok(())
 }

@@ -8,15 +8,17 @@
 //!   weigh themselves: a channel that could not connect lately ranks last, then fewer
 //!   calls in flight wins), a time limit per call, and thrift-tower's
 //!   [`RetryPolicy`], which sends a call that never
-//!   reached a server (a refused connection) or that a server shed to another one. The
-//!   stack is boxed so its type can be named.
+//!   reached a server (a refused connection) or that a server shed to another one, and
+//!   counts what it sent again ([`RetryCounts`]). thrift-tower's [`TraceLayer`] makes a
+//!   span per call on both sides (printed with `RUST_LOG=thrift_tower=debug`). The stack is
+//!   boxed so its type can be named.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use thrift_tower::layer::RetryPolicy;
+use thrift_tower::layer::{RetryCounts, RetryPolicy, TraceLayer};
 use thrift_tower::{BoxError, Endpoint, Error, Request, Response, Server};
 use tower::ServiceBuilder;
 use tower::util::BoxCloneService;
@@ -66,6 +68,8 @@ pub async fn serve_layered(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
     Server::builder()
+        // A span per call served, with its peer and outcome.
+        .layer(TraceLayer::server())
         // Outermost first: a call over the limit is refused at once...
         .layer(tower::load_shed::LoadShedLayer::new())
         .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
@@ -121,20 +125,25 @@ pub type Balanced = BoxCloneService<Request, Response, BoxError>;
 /// A hello client whose calls are balanced over `addrs`, time-limited, and retried on
 /// another server (up to `retries` times) when that is safe: thrift-tower's `RetryPolicy`
 /// sends again a call that never left or that a server shed, and (were `say` marked
-/// idempotent in the IDL) one whose connection died.
+/// idempotent in the IDL) one whose connection died. With it, the counts of what the
+/// policy sent again.
 pub async fn balanced_client(
     addrs: &[String],
     retries: usize,
-) -> Result<HelloServiceClient<Balanced>, Error> {
+) -> Result<(HelloServiceClient<Balanced>, RetryCounts), Error> {
     let mut endpoints = Vec::with_capacity(addrs.len());
     for addr in addrs {
         endpoints.push(Endpoint::new(addr.clone())?.connect_timeout(Duration::from_secs(1)));
     }
     // p2c over the servers' channels (each connects on its first call), behind a buffer.
     let servers = thrift_tower::client::Balanced::list(endpoints);
+    let policy = RetryPolicy::new().max_retries(retries);
+    let counts = policy.counts();
     let stack = ServiceBuilder::new()
-        .layer(RetryPolicy::new().max_retries(retries).layer())
+        // A span per call, around its retries.
+        .layer(TraceLayer::client())
+        .layer(policy.layer())
         .timeout(CALL_TIMEOUT)
         .service(servers);
-    Ok(HelloServiceClient::new(BoxCloneService::new(stack)))
+    Ok((HelloServiceClient::new(BoxCloneService::new(stack)), counts))
 }

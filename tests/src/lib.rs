@@ -7,9 +7,11 @@
 //! - [`apache_cpp`]: Apache's C++ cross-test programs (`tests/cpp/`), built against Debian's
 //!   `libthrift-dev` once per test binary.
 //! - [`logs`]: what the server logs while a test runs.
+//! - [`backend`]: servers the fault tests kill, stop, slow down and restart.
 
 pub mod apache_cpp;
 pub mod apache_python;
+pub mod backend;
 pub mod cross;
 pub mod dynamic;
 pub mod logs;

@@ -14,7 +14,7 @@ async fn balanced_calls_survive_a_server_going_away() {
     }
     let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
     let handlers: Vec<Counted> = servers.iter().map(|s| s.handler.clone()).collect();
-    let client = balanced_client(&addrs, 3).await.unwrap();
+    let (client, retries) = balanced_client(&addrs, 3).await.unwrap();
 
     // Calls from many tasks at once: the client's futures are `Send` and own what they use.
     let tasks: Vec<_> = (0..300)
@@ -43,4 +43,7 @@ async fn balanced_calls_survive_a_server_going_away() {
     let after: Vec<usize> = handlers.iter().map(Counted::calls).collect();
     assert_eq!(after[0], before[0]);
     assert_eq!(after[1] + after[2] - before[1] - before[2], 100);
+    // The calls that found the stopped server's connections closed were sent again, and
+    // counted; none was held back.
+    assert_eq!(retries.refused_by_budget(), 0);
 }
