@@ -60,6 +60,8 @@ pub struct Endpoint {
     pub(super) pipelining: usize,
     pub(super) max_connections: usize,
     pub(super) failure_penalty: Duration,
+    #[cfg(feature = "tls")]
+    pub(super) tls: Option<crate::transport::tls::TlsConnector<()>>,
 }
 
 impl Endpoint {
@@ -122,7 +124,30 @@ impl Endpoint {
             pipelining: 1,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             failure_penalty: Self::DEFAULT_FAILURE_PENALTY,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
+    }
+
+    /// Connects with TLS by `config` (feature `tls`): the server's certificate is checked
+    /// for this endpoint's host (or the config's
+    /// [`domain_name`](crate::transport::tls::ClientTlsConfig::domain_name)). Fails if the
+    /// configuration does (no roots to trust, a key that does not match its certificate).
+    ///
+    /// ```no_run
+    /// use thrift_tower::Endpoint;
+    /// use thrift_tower::transport::tls::{Certificates, ClientTlsConfig};
+    ///
+    /// # fn main() -> Result<(), thrift_tower::Error> {
+    /// let tls = ClientTlsConfig::new().ca_certificate(Certificates::from_pem_file("ca.pem")?);
+    /// let endpoint = Endpoint::from_static("thrift.example.com:9443").tls(tls)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: crate::transport::tls::ClientTlsConfig) -> Result<Self, Error> {
+        self.tls = Some(crate::transport::tls::TlsConnector::new((), config)?);
+        Ok(self)
     }
 
     /// Where the endpoint connects.
@@ -248,6 +273,14 @@ impl Endpoint {
     ///
     /// If the connection breaks later, the channel connects again on its next call.
     pub async fn connect(&self) -> Result<Channel, Error> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            #[cfg(unix)]
+            if self.address.unix_path().is_some() {
+                return self.connect_with_connector(tls.wrap(UnixConnector)).await;
+            }
+            return self.connect_with_connector(tls.wrap(self.tcp())).await;
+        }
         #[cfg(unix)]
         if self.address.unix_path().is_some() {
             return self.connect_with_connector(UnixConnector).await;
@@ -262,6 +295,14 @@ impl Endpoint {
     ///
     /// If called outside a Tokio runtime: the channel spawns its connection task now.
     pub fn connect_lazy(&self) -> Channel {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            #[cfg(unix)]
+            if self.address.unix_path().is_some() {
+                return self.connect_with_connector_lazy(tls.wrap(UnixConnector));
+            }
+            return self.connect_with_connector_lazy(tls.wrap(self.tcp()));
+        }
         #[cfg(unix)]
         if self.address.unix_path().is_some() {
             return self.connect_with_connector_lazy(UnixConnector);

@@ -14,6 +14,8 @@
 //!   [`TcpConnector`] and `UnixConnector` are two; a TLS connector wraps the TCP one.
 //! - **Stream wrappers** (compression, say) wrap the byte stream between the connection
 //!   source and the framing, on either side.
+//! - **TLS** ([`tls`], feature `tls`): an incoming-connection wrapper and a connector
+//!   wrapper on rustls, with the client's certificate identity in each request.
 //!
 //! Socket options (`TCP_NODELAY`, keepalive) are set in [`tcp`'s](TcpConnector) one place,
 //! on accepted and connected sockets alike.
@@ -23,6 +25,8 @@ mod codec;
 mod connect;
 mod incoming;
 mod tcp;
+#[cfg(feature = "tls")]
+pub mod tls;
 #[cfg(unix)]
 mod unix;
 

@@ -40,6 +40,10 @@ fn recognise(first: &[u8]) -> Option<&'static str> {
         [0x16, 0x03, 0x00..=0x04, ..] => {
             Some("TLS (its first bytes are a TLS handshake: is it a TSSLSocket?)")
         }
+        // A TLS alert record (21): what a TLS server answers a plain client with.
+        [0x15, 0x03, 0x00..=0x04, ..] => {
+            Some("TLS (its first bytes are a TLS alert: it expects a TLS handshake)")
+        }
         // HTTP/2's connection preface.
         [b'P', b'R', b'I', b' ', b'*', ..] => Some("HTTP/2 (its first bytes are HTTP/2's preface)"),
         [b'H', b'T', b'T', b'P', b'/', ..] => {
@@ -136,5 +140,17 @@ mod tests {
                 "{bytes:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_tls_alert_is_named() {
+        // A fatal handshake_failure alert, as a TLS server sends a plain client.
+        let error = explain(failed(), b"\x15\x03\x03\x00\x02\x02\x28");
+        assert!(
+            error
+                .to_string()
+                .contains("the peer speaks TLS (its first bytes are a TLS alert"),
+            "{error}"
+        );
     }
 }
