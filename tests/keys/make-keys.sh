@@ -1,7 +1,9 @@
 #!/bin/sh
 # Makes the TLS keys and certificates the tests and the cross-test programs use, with
 # Debian's openssl: a test CA, a server certificate for `localhost` (and 127.0.0.1, ::1),
-# a client certificate (CN=thrift-tower-test-client), and a second server certificate
+# a client certificate (CN=thrift-tower-test-client; also for localhost, 127.0.0.1 and ::1,
+# since Apache's Python TSSLServerSocket checks a client's certificate against the address
+# it connects from), and a second server certificate
 # signed by a CA nobody trusts (for the tests of what a client refuses).
 # They are test data, checked in with this script that made them; never use them for
 # anything else. Run from anywhere: `sh tests/keys/make-keys.sh`.
@@ -37,7 +39,7 @@ leaf client "/O=thrift-tower tests/CN=thrift-tower-test-client" ca \
 "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth
-subjectAltName=DNS:client.thrift-tower.test,email:client@thrift-tower.test,URI:spiffe://thrift-tower.test/client"
+subjectAltName=DNS:client.thrift-tower.test,email:client@thrift-tower.test,URI:spiffe://thrift-tower.test/client,DNS:localhost,IP:127.0.0.1,IP:::1"
 leaf untrusted-server "/O=nobody/CN=localhost" other-ca \
 "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment

@@ -53,10 +53,13 @@ from thrift.protocol import (
     TMultiplexedProtocol,
     TProtocolDecorator,
 )
-from thrift.transport import THttpClient, TSocket, TTransport
+from thrift.transport import THttpClient, TSocket, TSSLSocket, TTransport
 
 PROTOCOLS = ("binary", "compact", "json", "multi", "multic", "multij")
 TRANSPORTS = ("buffered", "framed", "http")
+
+
+KEYS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "keys")
 
 
 def parse_args(argv):
@@ -81,6 +84,16 @@ def parse_args(argv):
         default=10.0,
         help="socket timeout in seconds for every connect, send and receive (default 10)",
     )
+    parser.add_argument("--ssl", action="store_true",
+                        help="TLS (TSSLSocket, or https for --transport http), checking the "
+                             "server's certificate for the --host name against --ca and "
+                             "showing the --cert/--key client certificate")
+    parser.add_argument("--cert", default=os.path.join(KEYS, "client.pem"),
+                        help="the client's certificate (PEM), with --ssl")
+    parser.add_argument("--key", default=os.path.join(KEYS, "client.key"),
+                        help="the client's private key (PEM), with --ssl")
+    parser.add_argument("--ca", default=os.path.join(KEYS, "ca.pem"),
+                        help="the CA the server's certificate must chain to (PEM), with --ssl")
     parser.add_argument(
         "--connect-wait",
         type=float,
@@ -207,7 +220,8 @@ def http_url(options):
     host = options.host
     if ":" in host and not host.startswith("["):
         host = "[%s]" % host  # an IPv6 address
-    return "http://%s:%d%s" % (host, options.port, options.path)
+    scheme = "https" if options.ssl else "http"
+    return "%s://%s:%d%s" % (scheme, host, options.port, options.path)
 
 
 def probe(options):
@@ -228,10 +242,22 @@ class Connection(object):
         if self.options.transport == "http":
             probe(self.options)
             # A new HTTP connection for every request, each with this timeout.
-            transport = CheckedHttpClient(http_url(self.options))
+            if self.options.ssl:
+                transport = CheckedHttpClient(http_url(self.options), cafile=self.options.ca,
+                                              cert_file=self.options.cert,
+                                              key_file=self.options.key)
+            else:
+                transport = CheckedHttpClient(http_url(self.options))
             transport.setTimeout(int(self.options.timeout * 1000))
         else:
-            sock = TSocket.TSocket(self.options.host, self.options.port)
+            if self.options.ssl:
+                import ssl
+                sock = TSSLSocket.TSSLSocket(
+                    self.options.host, self.options.port, certfile=self.options.cert,
+                    keyfile=self.options.key, ca_certs=self.options.ca,
+                    cert_reqs=ssl.CERT_REQUIRED)
+            else:
+                sock = TSocket.TSocket(self.options.host, self.options.port)
             sock.setTimeout(int(self.options.timeout * 1000))
             if self.options.transport == "framed":
                 transport = TTransport.TFramedTransport(sock)

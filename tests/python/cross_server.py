@@ -30,6 +30,11 @@ speaks HTTP/1.0, closing the connection after every response, reads a request bo
 Content-Length (a request without one, chunked included, gets the connection closed), and
 for a oneway call sends the 200 status and headers, with no body, before the handler runs.
 `--verbose` also logs every HTTP request.
+
+`--ssl` serves TLS through Apache's TSSLServerSocket (buffered and framed), with the
+certificate and key of `--cert` and `--key` and, as Apache's own test server does, a
+client certificate required and checked against `--ca`; by default the test keys of
+`tests/keys/`.
 """
 
 import argparse
@@ -44,7 +49,9 @@ from thrift.Thrift import TException
 from thrift.TMultiplexedProcessor import TMultiplexedProcessor
 from thrift.protocol import TBinaryProtocol, TCompactProtocol, TJSONProtocol
 from thrift.server import THttpServer, TNonblockingServer, TServer
-from thrift.transport import TSocket, TTransport
+from thrift.transport import TSocket, TSSLSocket, TTransport
+
+KEYS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "keys")
 
 PROTOCOLS = ("binary", "compact", "json", "multi", "multic", "multij")
 TRANSPORTS = ("buffered", "framed", "http")
@@ -66,6 +73,14 @@ def parse_args(argv):
     parser.add_argument("--server-type", choices=SERVER_TYPES, default="threaded",
                         help="TThreadedServer, TThreadPoolServer, or TNonblockingServer "
                              "(framed transport only)")
+    parser.add_argument("--ssl", action="store_true",
+                        help="TLS, with a client certificate required")
+    parser.add_argument("--cert", default=os.path.join(KEYS, "server.pem"),
+                        help="the server's certificate (PEM), with --ssl")
+    parser.add_argument("--key", default=os.path.join(KEYS, "server.key"),
+                        help="the server's private key (PEM), with --ssl")
+    parser.add_argument("--ca", default=os.path.join(KEYS, "ca.pem"),
+                        help="the CA client certificates must chain to (PEM), with --ssl")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log every call to stderr")
     return parser.parse_args(argv)
@@ -224,6 +239,14 @@ class AnnouncingServerSocket(TSocket.TServerSocket):
         announce(self.handle.getsockname()[1])
 
 
+class AnnouncingSSLServerSocket(TSSLSocket.TSSLServerSocket):
+    """Apache's TLS server socket, printing the listening line once it listens."""
+
+    def listen(self):
+        super(AnnouncingSSLServerSocket, self).listen()
+        announce(self.handle.getsockname()[1])
+
+
 class AnnouncingHTTPServer(HTTPServer):
     """The HTTPServer under THttpServer, which builds it as
     `server_class(address, handler_class)` and so binds and listens in its constructor.
@@ -279,10 +302,18 @@ def main():
         processor = multiplexed
 
     if OPTIONS.transport == "http":
+        if OPTIONS.ssl:
+            sys.exit("cross_server.py: --ssl is for buffered and framed (THttpServer has no TLS)")
         server = THttpServer.THttpServer(processor, (OPTIONS.host, OPTIONS.port), pfactory,
                                          server_class=AnnouncingHTTPServer)
     else:
-        server_socket = AnnouncingServerSocket(host=OPTIONS.host, port=OPTIONS.port)
+        if OPTIONS.ssl:
+            import ssl
+            server_socket = AnnouncingSSLServerSocket(
+                host=OPTIONS.host, port=OPTIONS.port, certfile=OPTIONS.cert,
+                keyfile=OPTIONS.key, ca_certs=OPTIONS.ca, cert_reqs=ssl.CERT_REQUIRED)
+        else:
+            server_socket = AnnouncingServerSocket(host=OPTIONS.host, port=OPTIONS.port)
         if OPTIONS.server_type == "nonblocking":
             if OPTIONS.transport != "framed":
                 sys.exit("cross_server.py: TNonblockingServer speaks the framed transport only")

@@ -2,7 +2,10 @@
 //! `--port N --protocol P --transport T`, given as `--flag=value` or `--flag value`, parsed
 //! by clap ([`CrossArgs`], flattened into each program's own arguments).
 
+use std::path::{Path, PathBuf};
+
 use thrift_tower::protocol::Protocol;
+use thrift_tower::transport::tls::{Certificates, ClientTlsConfig, Identity, ServerTlsConfig};
 
 /// Apache's cross-test flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -25,9 +28,20 @@ pub struct CrossArgs {
     /// The path HTTP requests go to (`--transport http`, clients)
     #[arg(long, default_value = "/")]
     path: String,
-    /// TLS, as Apache's programs take it (not supported yet: refused)
+    /// TLS: servers show --cert/--key and check a client certificate against --ca when one
+    /// is shown; clients check the server's certificate for the --host name against --ca
+    /// and show --cert/--key
     #[arg(long)]
     ssl: bool,
+    /// This program's certificate, PEM (with --ssl; the project's test keys by default)
+    #[arg(long, value_name = "FILE")]
+    cert: Option<PathBuf>,
+    /// This program's private key, PEM (with --ssl; the project's test keys by default)
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// The CA to trust, PEM (with --ssl; the project's test CA by default)
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
     /// zlib, as Apache's programs take it (not supported yet: refused)
     #[arg(long)]
     zlib: bool,
@@ -62,9 +76,14 @@ impl TryFrom<CrossArgs> for Options {
 
     /// The options, or why they cannot be served.
     fn try_from(args: CrossArgs) -> Result<Self, String> {
-        if args.ssl {
-            return Err("--ssl is not supported".into());
+        if !args.ssl && (args.cert.is_some() || args.key.is_some() || args.ca.is_some()) {
+            return Err("--cert, --key and --ca go with --ssl".into());
         }
+        let tls = args.ssl.then(|| TlsFiles {
+            cert: args.cert,
+            key: args.key,
+            ca: args.ca.unwrap_or_else(|| test_key("ca.pem")),
+        });
         if args.zlib {
             return Err("--zlib is not supported".into());
         }
@@ -84,6 +103,7 @@ impl TryFrom<CrossArgs> for Options {
             transport: args.transport,
             domain_socket: args.domain_socket,
             path: args.path,
+            tls,
         })
     }
 }
@@ -116,6 +136,60 @@ pub struct Options {
     pub domain_socket: Option<String>,
     /// `--path` (http).
     pub path: String,
+    /// `--ssl`, with its files.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files of `--ssl`.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// `--cert`: this program's certificate, if given (each program has its default).
+    pub cert: Option<PathBuf>,
+    /// `--key`: its private key, if given.
+    pub key: Option<PathBuf>,
+    /// `--ca`: the CA to trust.
+    pub ca: PathBuf,
+}
+
+impl TlsFiles {
+    /// This program's identity: `--cert` and `--key`, or the project's test keys
+    /// `NAME.pem` and `NAME.key`.
+    pub fn identity(&self, name: &str) -> Result<Identity, thrift_tower::Error> {
+        let cert = self
+            .cert
+            .clone()
+            .unwrap_or_else(|| test_key(&format!("{name}.pem")));
+        let key = self
+            .key
+            .clone()
+            .unwrap_or_else(|| test_key(&format!("{name}.key")));
+        Identity::from_pem_files(cert, key)
+    }
+
+    /// The server side of `--ssl`: the server's identity; a client certificate checked
+    /// against `--ca` when one is shown (Apache's clients show one).
+    pub fn server(&self) -> Result<ServerTlsConfig, thrift_tower::Error> {
+        Ok(ServerTlsConfig::new()
+            .identity(self.identity("server")?)
+            .client_ca_root(Certificates::from_pem_file(&self.ca)?)
+            .client_auth_optional(true)
+            .alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()]))
+    }
+
+    /// The client side of `--ssl`: `--ca` trusted, the client's identity shown (Apache's
+    /// Python test server requires one).
+    pub fn client(&self) -> Result<ClientTlsConfig, thrift_tower::Error> {
+        Ok(ClientTlsConfig::new()
+            .ca_certificate(Certificates::from_pem_file(&self.ca)?)
+            .identity(self.identity("client")?))
+    }
+}
+
+/// A file of the project's test keys (`tests/keys/`, made by its `make-keys.sh`).
+pub fn test_key(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("keys")
+        .join(name)
 }
 
 impl Options {
@@ -132,6 +206,7 @@ impl Options {
             Transport::Framed => "framed",
             Transport::Http => "http",
         };
-        format!("{p}/{t}")
+        let tls = if self.tls.is_some() { " over TLS" } else { "" };
+        format!("{p}/{t}{tls}")
     }
 }

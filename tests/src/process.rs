@@ -308,6 +308,19 @@ impl Drop for RunningServer {
     }
 }
 
+/// The command-line arguments of a transport as the cross tests name it: `framed`, or
+/// `framed+ssl` for `--transport framed --ssl` (a flag of Apache's cross-test programs
+/// after each `+`).
+pub fn transport_args(transport: &str) -> Vec<String> {
+    let mut parts = transport.split('+');
+    let mut args = vec![
+        "--transport".to_string(),
+        parts.next().unwrap_or(transport).to_string(),
+    ];
+    args.extend(parts.map(|flag| format!("--{flag}")));
+    args
+}
+
 /// Runs `run` for every (protocol, transport) pair and, when any failed, panics with all
 /// their problems at once, headed `<what> failed`.
 pub fn check_pairs<'a>(

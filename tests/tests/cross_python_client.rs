@@ -2,7 +2,8 @@
 //! and transport of Apache's cross-test suite.
 //!
 //! Each test starts `thrift-test-server` (this package's binary) on a free port, once per
-//! transport (`buffered`, `framed`, `http`), and runs `tests/python/cross_client.py` against it with
+//! transport (`buffered`, `framed`, `http`; and over TLS, Apache's `TSSLSocket` and
+//! `THttpClient` over https, in `python_client_over_tls`), and runs `tests/python/cross_client.py` against it with
 //! Debian's `/usr/bin/python3` and the code `thrift --gen py` makes from Apache's
 //! `ThriftTest.thrift`. The client calls every ThriftTest method (and, multiplexed,
 //! SecondService), checks each answer and the reply's sequence id and name, and ends with
@@ -19,7 +20,7 @@ use std::time::Duration;
 use tests::apache_python::{PYTHON, repo_root};
 use tests::process::{
     GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, describe,
-    generated_python, run_bounded,
+    generated_python, run_bounded, transport_args,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
@@ -61,6 +62,27 @@ fn python_client_multij() {
     check_protocol("multij");
 }
 
+/// Every protocol once over TLS (with the client certificate Apache's clients show), on
+/// each transport Apache's Python client takes TLS with.
+#[test]
+fn python_client_over_tls() {
+    let generated = generated_python().unwrap_or_else(|e| panic!("{e}"));
+    check_pairs(
+        "Apache's Python client over TLS against thrift-test-server",
+        [
+            ("binary", "buffered+ssl"),
+            ("compact", "framed+ssl"),
+            ("json", "buffered+ssl"),
+            ("multi", "framed+ssl"),
+            ("multic", "buffered+ssl"),
+            ("multij", "framed+ssl"),
+            ("binary", "http+ssl"),
+            ("multic", "http+ssl"),
+        ],
+        |p, t| run_pair(&generated, p, t),
+    );
+}
+
 /// Runs the client against a fresh server for each transport and fails with every
 /// transport's problem at once.
 fn check_protocol(protocol: &str) {
@@ -73,11 +95,10 @@ fn check_protocol(protocol: &str) {
 }
 
 fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Result<(), String> {
-    let server = RunningServer::on_free_port(
-        Path::new(SERVER),
-        &["--protocol", protocol, "--transport", transport],
-        SERVER_START,
-    )?;
+    let mut server_args = vec!["--protocol".to_string(), protocol.to_string()];
+    server_args.extend(transport_args(transport));
+    let server_args: Vec<&str> = server_args.iter().map(String::as_str).collect();
+    let server = RunningServer::on_free_port(Path::new(SERVER), &server_args, SERVER_START)?;
     let script = repo_root().join("tests/python/cross_client.py");
     let mut command = Command::new(PYTHON);
     command
@@ -85,7 +106,8 @@ fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Res
         .arg(&script)
         .arg(generated.path())
         .args(server.address.client_args())
-        .args(["--protocol", protocol, "--transport", transport])
+        .args(["--protocol", protocol])
+        .args(transport_args(transport))
         .args(["--timeout", CALL_TIMEOUT_SECS]);
     let client = describe(&command);
     let run = run_bounded(&mut command, CLIENT_RUN)

@@ -22,7 +22,7 @@ use std::time::Duration;
 use tests::apache_python::{PYTHON, repo_root};
 use tests::process::{
     GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, describe,
-    generated_python, nanos, run_bounded,
+    generated_python, nanos, run_bounded, transport_args,
 };
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_thrift-test-client");
@@ -114,6 +114,39 @@ fn python_server_kinds_with_default_client_settings() {
     );
 }
 
+/// Our client over TLS (`TSSLServerSocket`, which requires the client certificate our
+/// client shows, as Apache's test server does), every protocol once; and against our own
+/// server over TLS, https included.
+#[test]
+fn python_server_over_tls() {
+    let generated = generated_python().unwrap_or_else(|e| panic!("{e}"));
+    check_pairs(
+        "thrift-test-client over TLS against Apache's Python server (cross_server.py)",
+        [
+            ("binary", "framed+ssl"),
+            ("compact", "buffered+ssl"),
+            ("json", "framed+ssl"),
+            ("multi", "buffered+ssl"),
+            ("multic", "framed+ssl"),
+            ("multij", "buffered+ssl"),
+        ],
+        |p, t| python_server(&generated, p, t).and_then(|server| run_client(&server, p, t)),
+    );
+}
+
+#[test]
+fn our_server_over_tls() {
+    check_pairs(
+        "thrift-test-client over TLS against thrift-test-server",
+        [
+            ("binary", "buffered+ssl"),
+            ("compact", "framed+ssl"),
+            ("multij", "http+ssl"),
+        ],
+        |p, t| our_tcp_server(p, t).and_then(|server| run_client(&server, p, t)),
+    );
+}
+
 /// Runs the client against a fresh Python server for each transport and fails with every
 /// transport's problem at once.
 fn check_python_server(protocol: &str) {
@@ -128,12 +161,10 @@ fn check_python_server(protocol: &str) {
 /// Runs `thrift-test-client` against `server` and checks its exit status and summary.
 fn run_client(server: &RunningServer, protocol: &str, transport: &str) -> Result<(), String> {
     let mut command = Command::new(CLIENT);
-    command.args(server.address.client_args()).args([
-        "--protocol",
-        protocol,
-        "--transport",
-        transport,
-    ]);
+    command
+        .args(server.address.client_args())
+        .args(["--protocol", protocol])
+        .args(transport_args(transport));
     let client = describe(&command);
     let run =
         run_bounded(&mut command, CLIENT_RUN).map_err(|e| format!("cannot run {client}: {e}"))?;
@@ -166,7 +197,7 @@ fn python_server_of_type(
         .arg(&script)
         .arg(generated.path())
         .args(["--port", "0", "--protocol", protocol])
-        .args(["--transport", transport])
+        .args(transport_args(transport))
         .args(["--server-type", server_type]);
     RunningServer::on_printed_port(&mut command, SERVER_START)
         .map_err(|e| format!("{e}; {SETUP_HINT}"))
@@ -174,11 +205,10 @@ fn python_server_of_type(
 
 /// Our server on a free port.
 fn our_tcp_server(protocol: &str, transport: &str) -> Result<RunningServer, String> {
-    RunningServer::on_free_port(
-        Path::new(OUR_SERVER),
-        &["--protocol", protocol, "--transport", transport],
-        SERVER_START,
-    )
+    let mut args = vec!["--protocol".to_string(), protocol.to_string()];
+    args.extend(transport_args(transport));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    RunningServer::on_free_port(Path::new(OUR_SERVER), &args, SERVER_START)
 }
 
 /// Our server on a Unix domain socket in the temporary directory.

@@ -115,6 +115,9 @@ async fn tls_client_certificate_identity_reaches_the_handler() {
             SubjectAltName::Dns("client.thrift-tower.test".into()),
             SubjectAltName::Email("client@thrift-tower.test".into()),
             SubjectAltName::Uri("spiffe://thrift-tower.test/client".into()),
+            SubjectAltName::Dns("localhost".into()),
+            SubjectAltName::Ip([127, 0, 0, 1].into()),
+            SubjectAltName::Ip(std::net::Ipv6Addr::LOCALHOST.into()),
         ]
     );
     assert!(reply.ends_with(&names), "{reply}");

@@ -176,6 +176,45 @@ impl HttpClientBuilder {
         self.build_with_connector(connector)
     }
 
+    /// The client over HTTPS (feature `tls`): the server's certificate is checked against
+    /// `tls`'s roots for the URL's host, HTTP/2 or HTTP/1.1 is agreed by ALPN (HTTP/2 only
+    /// with [`http2_only`](Self::http2_only)), and `tls`'s identity is shown to a server
+    /// that asks for a client certificate. The URL must be `https://`.
+    ///
+    /// ```no_run
+    /// use thrift_tower::transport::tls::{Certificates, ClientTlsConfig};
+    ///
+    /// # fn main() -> Result<(), thrift_tower::Error> {
+    /// let tls = ClientTlsConfig::new().ca_certificate(Certificates::from_pem_file("ca.pem")?);
+    /// let http = thrift_http::HttpClient::builder("https://thrift.example.com/thrift").build_tls(tls)?;
+    /// # drop(http);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn build_tls(
+        self,
+        tls: thrift_tower::transport::tls::ClientTlsConfig,
+    ) -> Result<HttpClient<hyper_rustls::HttpsConnector<HttpConnector>>, Error> {
+        if let Ok(uri) = &self.uri
+            && uri.scheme_str() != Some("https")
+        {
+            return Err(Error::config(format!("{uri} is not an https:// URL")));
+        }
+        let config = (*tls.to_rustls()?).clone();
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        // The scheme is https; the connector below makes the TLS.
+        http.enforce_http(false);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(config)
+            .https_only()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
+        self.build_with_connector(https)
+    }
+
     /// The client, connecting with `connector` (a TLS connector, say).
     pub fn build_with_connector<C>(self, connector: C) -> Result<HttpClient<C>, Error>
     where

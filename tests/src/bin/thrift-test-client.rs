@@ -105,11 +105,17 @@ async fn main() -> ExitCode {
         Ok(e) => e,
         Err(e) => return usage(&e),
     };
-    let endpoint = endpoint
+    let mut endpoint = endpoint
         .protocol(options.protocol)
         .framing(framing)
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(CALL_TIMEOUT);
+    if let Some(files) = &options.tls {
+        endpoint = match files.client().and_then(|tls| endpoint.tls(tls)) {
+            Ok(endpoint) => endpoint,
+            Err(e) => return usage(&format!("--ssl: {e}")),
+        };
+    }
     println!("thrift-test-client: {} to {target}", options.describe());
 
     let channel = match connect(&endpoint).await {
@@ -134,16 +140,24 @@ async fn over_http(options: &Options) -> ExitCode {
     } else {
         options.host.clone()
     };
-    let url = format!("http://{host}:{}{}", options.port, options.path);
-    println!("thrift-test-client: {} to {url}", options.describe());
-    let client = match thrift_http::HttpClient::builder(&url)
-        .timeout(CALL_TIMEOUT)
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => return usage(&e.to_string()),
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
-    run(client, options.protocol, options).await
+    let url = format!("{scheme}://{host}:{}{}", options.port, options.path);
+    println!("thrift-test-client: {} to {url}", options.describe());
+    let builder = thrift_http::HttpClient::builder(&url).timeout(CALL_TIMEOUT);
+    match &options.tls {
+        None => match builder.build() {
+            Ok(client) => run(client, options.protocol, options).await,
+            Err(e) => usage(&e.to_string()),
+        },
+        Some(files) => match files.client().and_then(|tls| builder.build_tls(tls)) {
+            Ok(client) => run(client, options.protocol, options).await,
+            Err(e) => usage(&format!("--ssl: {e}")),
+        },
+    }
 }
 
 /// Runs every case through `channel`, whose calls are encoded with `protocol`.

@@ -1,6 +1,7 @@
 //! The ThriftTest server of Apache's cross-test suite:
 //! `thrift-test-server --port N --protocol binary|compact|json|multi|multic|multij
-//! --transport buffered|framed|http [--domain-socket PATH]`.
+//! --transport buffered|framed|http [--domain-socket PATH] [--ssl [--cert FILE --key FILE]
+//! [--ca FILE]]`.
 //!
 //! It prints one line when it is listening, then serves until killed. `multi*` protocols
 //! register ThriftTest as `ThriftTest` and a second service as `SecondService`, as Apache's
@@ -12,6 +13,7 @@ use tests::cross::{CrossArgs, Transport, parse_command_line};
 use tests::thrift_test::{SecondServiceServer, ThriftTestServer};
 use tests::thrift_test_handler::ThriftTestHandler;
 use thrift_tower::Server;
+use thrift_tower::transport::tls::TlsIncoming;
 use thrift_tower::transport::{Framing, TcpIncoming};
 
 /// The ThriftTest server of Apache's cross-test suite.
@@ -72,21 +74,53 @@ async fn main() -> ExitCode {
                 "thrift-test-server listening on port {port} ({})",
                 options.describe()
             );
-            if options.transport == Transport::Http {
-                // Any path, as Apache's Python THttpServer answers.
-                let service =
-                    thrift_http::service(router.into_service()).protocol(options.protocol);
-                thrift_http::HttpServer::new()
-                    .serve_with_incoming(
-                        TcpIncoming::from_listener(listener),
-                        service,
-                        std::future::pending(),
-                    )
-                    .await
-            } else {
-                router
-                    .serve_with_listener(listener, std::future::pending())
-                    .await
+            let incoming = TcpIncoming::from_listener(listener);
+            let tls = match options.tls.as_ref().map(|files| files.server()) {
+                None => None,
+                Some(Ok(config)) => Some(config),
+                Some(Err(e)) => {
+                    eprintln!("thrift-test-server: --ssl: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            // Any path, as Apache's Python THttpServer answers.
+            let http = (options.transport == Transport::Http).then(|| {
+                thrift_http::service(router.clone().into_service()).protocol(options.protocol)
+            });
+            match tls {
+                Some(config) => {
+                    let incoming = match TlsIncoming::new(incoming, config) {
+                        Ok(incoming) => incoming,
+                        Err(e) => {
+                            eprintln!("thrift-test-server: --ssl: {e}");
+                            return ExitCode::from(2);
+                        }
+                    };
+                    match http {
+                        Some(service) => {
+                            thrift_http::HttpServer::new()
+                                .serve_with_incoming(incoming, service, std::future::pending())
+                                .await
+                        }
+                        None => {
+                            router
+                                .serve_with_incoming(incoming, std::future::pending())
+                                .await
+                        }
+                    }
+                }
+                None => match http {
+                    Some(service) => {
+                        thrift_http::HttpServer::new()
+                            .serve_with_incoming(incoming, service, std::future::pending())
+                            .await
+                    }
+                    None => {
+                        router
+                            .serve_with_incoming(incoming, std::future::pending())
+                            .await
+                    }
+                },
             }
         }
     };

@@ -207,7 +207,9 @@ impl ServerTlsConfig {
         self
     }
 
-    pub(super) fn build(&self) -> Result<Arc<ServerConfig>, Error> {
+    /// The rustls configuration these settings make (for a server of your own, an HTTPS
+    /// one say). Fails without an identity, or with a key that does not match it.
+    pub fn to_rustls(&self) -> Result<Arc<ServerConfig>, Error> {
         if let Some(config) = &self.rustls {
             return Ok(config.clone());
         }
@@ -299,7 +301,9 @@ impl ClientTlsConfig {
         self
     }
 
-    pub(super) fn build(&self) -> Result<Arc<ClientConfig>, Error> {
+    /// The rustls configuration these settings make (for an HTTPS client, say). Fails
+    /// without roots to trust, or with a key that does not match its certificate.
+    pub fn to_rustls(&self) -> Result<Arc<ClientConfig>, Error> {
         if let Some(config) = &self.rustls {
             return Ok(config.clone());
         }

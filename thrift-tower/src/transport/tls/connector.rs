@@ -37,7 +37,7 @@ impl<C> TlsConnector<C> {
         };
         Ok(TlsConnector {
             inner,
-            tls: tokio_rustls::TlsConnector::from(config.build()?),
+            tls: tokio_rustls::TlsConnector::from(config.to_rustls()?),
             domain,
         })
     }

@@ -46,7 +46,7 @@ impl<I, IO> TlsIncoming<I, IO> {
     pub fn new(incoming: I, config: ServerTlsConfig) -> Result<Self, Error> {
         Ok(TlsIncoming {
             incoming,
-            acceptor: tokio_rustls::TlsAcceptor::from(config.build()?),
+            acceptor: tokio_rustls::TlsAcceptor::from(config.to_rustls()?),
             timeout: config.handshake_timeout,
             allow_plain: config.allow_plain,
             handshakes: JoinSet::new(),
