@@ -9,6 +9,7 @@ packages=(
     thrift-compiler   # `thrift -gen py` for the reference Python code
     python3-thrift    # Apache's Python library (serves Debian's /usr/bin/python3)
     libthrift-dev     # Apache's C++ library
+    libssl-dev        # OpenSSL headers, which Apache's TSSLSocket.h includes (the --ssl cross tests)
     g++               # compiles the C++ cross-test programs (tests/cpp) against libthrift-dev
     libboost-dev      # Boost headers, which Apache's C++ headers include (TBufferTransports.h,
                       # TMultiplexedProcessor.h...) but libthrift-dev does not depend on

@@ -73,6 +73,7 @@
 #include <thrift/protocol/TProtocolException.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/THttpClient.h>
+#include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
 
@@ -94,6 +95,7 @@ using apache::thrift::transport::TBufferedTransport;
 using apache::thrift::transport::TFramedTransport;
 using apache::thrift::transport::THttpClient;
 using apache::thrift::transport::TSocket;
+using apache::thrift::transport::TSSLSocketFactory;
 using apache::thrift::transport::TTransport;
 using apache::thrift::transport::TTransportException;
 
@@ -242,7 +244,20 @@ public:
 
   void open() {
     const int ms = static_cast<int>(options_.timeout * 1000);
-    auto socket = std::make_shared<TSocket>(options_.host, options_.port);
+    std::shared_ptr<TSocket> socket;
+    if (options_.ssl) {
+      // Checks the server's certificate for --host against --ca; shows the client's.
+      if (!ssl_) {
+        ssl_ = std::make_shared<TSSLSocketFactory>();
+        ssl_->authenticate(true);
+        ssl_->loadTrustedCertificates(CrossFlags::key_file(options_.ca, "ca.pem").c_str());
+        ssl_->loadCertificate(CrossFlags::key_file(options_.cert, "client.pem").c_str());
+        ssl_->loadPrivateKey(CrossFlags::key_file(options_.key, "client.key").c_str());
+      }
+      socket = ssl_->createSocket(options_.host, options_.port);
+    } else {
+      socket = std::make_shared<TSocket>(options_.host, options_.port);
+    }
     socket->setConnTimeout(ms);
     socket->setRecvTimeout(ms);
     socket->setSendTimeout(ms);
@@ -299,6 +314,8 @@ public:
 private:
   Options options_;
   std::shared_ptr<Envelope> envelope_;
+  // With --ssl: made once, for every connection.
+  std::shared_ptr<TSSLSocketFactory> ssl_;
   std::shared_ptr<TTransport> transport_;
   std::unique_ptr<test::ThriftTestClient> client_;
   std::unique_ptr<test::SecondServiceClient> second_;
@@ -1065,7 +1082,7 @@ std::string describe_error(bool in_call = false) {
   std::cerr << "cross_client: " << problem << "\n"
             << "usage: cross_client [--host H] [--port N] "
                "[--protocol binary|compact|json|multi|multic|multij] "
-               "[--transport buffered|framed|http] [--path /PATH] [--timeout SECONDS] "
+               "[--transport buffered|framed|http] [--ssl [--ca F --cert F --key F]] [--path /PATH] [--timeout SECONDS] "
                "[--connect-wait SECONDS]"
             << std::endl;
   std::exit(ERR_UNKNOWN);

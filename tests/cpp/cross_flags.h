@@ -14,6 +14,17 @@ struct CrossFlags {
   std::string protocol = "binary";
   // buffered, framed or http.
   std::string transport = "buffered";
+  // --ssl, and its PEM files: this program's certificate and key, and the CA to trust.
+  // Empty: the project's test keys (CROSS_KEYS_DIR, given by the build).
+  bool ssl = false;
+  std::string cert;
+  std::string key;
+  std::string ca;
+
+  // `given`, or the test key `name`.
+  static std::string key_file(const std::string& given, const std::string& name) {
+    return given.empty() ? std::string(CROSS_KEYS_DIR) + "/" + name : given;
+  }
 };
 
 // Parses argv into `flags`. `lowest_port` is the smallest port accepted (0 lets a server
@@ -65,6 +76,14 @@ void parse_cross_flags(int argc, char** argv, CrossFlags& flags, long lowest_por
           && flags.transport != "http") {
         usage("unknown transport `" + flags.transport + "`");
       }
+    } else if (flag == "--ssl") {
+      flags.ssl = true;
+    } else if (flag == "--cert") {
+      flags.cert = take();
+    } else if (flag == "--key") {
+      flags.key = take();
+    } else if (flag == "--ca") {
+      flags.ca = take();
     } else if (!own(flag, take)) {
       usage("unknown option `" + arg + "`");
     }

@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +51,8 @@
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/THttpServer.h>
+#include <thrift/transport/TSSLServerSocket.h>
+#include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TServerSocket.h>
 
 #include "SecondService.h"
@@ -69,6 +72,8 @@ using apache::thrift::transport::TBufferedTransportFactory;
 using apache::thrift::transport::TFramedTransportFactory;
 using apache::thrift::transport::THttpServerTransportFactory;
 using apache::thrift::transport::TServerSocket;
+using apache::thrift::transport::TSSLServerSocket;
+using apache::thrift::transport::TSSLSocketFactory;
 using apache::thrift::transport::TTransportFactory;
 
 namespace test = thrift::test;
@@ -287,7 +292,7 @@ private:
   std::cerr << "cross_server: " << problem << "\n"
             << "usage: cross_server [--host H] [--port N] "
                "[--protocol binary|compact|json|multi|multic|multij] "
-               "[--transport buffered|framed|http] [--verbose]"
+               "[--transport buffered|framed|http] [--ssl [--cert F --key F]] [--verbose]"
             << std::endl;
   std::exit(2);
 }
@@ -345,10 +350,22 @@ int main(int argc, char** argv) {
     processor = multiplexed;
   }
 
-  auto socket = std::make_shared<TServerSocket>(options.host, options.port);
+  std::shared_ptr<TServerSocket> socket;
+  if (options.ssl) {
+    // As Apache's own test server: its certificate and key, no client certificate asked.
+    signal(SIGPIPE, SIG_IGN);
+    auto factory = std::make_shared<TSSLSocketFactory>();
+    factory->server(true);
+    factory->loadCertificate(CrossFlags::key_file(options.cert, "server.pem").c_str());
+    factory->loadPrivateKey(CrossFlags::key_file(options.key, "server.key").c_str());
+    socket = std::make_shared<TSSLServerSocket>(options.host, options.port, factory);
+  } else {
+    socket = std::make_shared<TServerSocket>(options.host, options.port);
+  }
   TThreadedServer server(processor, socket, transports, protocols);
   server.setServerEventHandler(
-      std::make_shared<Announcer>(socket, options.protocol + "/" + options.transport));
+      std::make_shared<Announcer>(
+          socket, options.protocol + "/" + options.transport + (options.ssl ? " over TLS" : "")));
   try {
     server.serve();
   } catch (const std::exception& e) {

@@ -129,7 +129,7 @@ fn build(out: &Path) -> Result<CppPrograms, String> {
         let mut command = Command::new("g++");
         command.args(CXXFLAGS);
         if sources.contains(source) {
-            command.args(WARNINGS);
+            command.args(WARNINGS).arg(keys_define());
         }
         command
             .arg("-I")
@@ -167,14 +167,23 @@ fn build(out: &Path) -> Result<CppPrograms, String> {
     Ok(programs)
 }
 
+/// Where the programs find the project's test keys when `--ssl` names none: `tests/keys/`.
+fn keys_define() -> String {
+    format!(
+        "-DCROSS_KEYS_DIR=\"{}\"",
+        crate::cross::test_key("").display()
+    )
+}
+
 /// What a build does, written beside the programs: a build that would do something else
 /// (other flags, another IDL) does not reuse them.
 fn recipe(idl: &Path, sources: &[PathBuf]) -> String {
     let mut text = format!(
-        "thrift --gen cpp {}\ng++ {} (sources: {})\nlink {}\n",
+        "thrift --gen cpp {}\ng++ {} (sources: {} {})\nlink {}\n",
         idl.display(),
         CXXFLAGS.join(" "),
         WARNINGS.join(" "),
+        keys_define(),
         LIBS.join(" ")
     );
     for source in sources {

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tests::apache_cpp::{CppPrograms, cpp_programs};
 use tests::process::{
-    RunningServer, SETUP_HINT, check_client_run, check_pairs, describe, run_bounded,
+    RunningServer, SETUP_HINT, check_client_run, check_pairs, describe, run_bounded, transport_args,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
@@ -63,6 +63,27 @@ fn cpp_client_multij() {
     check_protocol("multij");
 }
 
+/// Apache's C++ `TSSLSocket` (checking our certificate for the host, showing its own) on
+/// every protocol once, and `THttpClient` over it.
+#[test]
+fn cpp_client_over_tls() {
+    let programs =
+        cpp_programs(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("{e}"));
+    check_pairs(
+        "Apache's C++ client over TLS against thrift-test-server",
+        [
+            ("binary", "framed+ssl"),
+            ("compact", "buffered+ssl"),
+            ("json", "framed+ssl"),
+            ("multi", "buffered+ssl"),
+            ("multic", "framed+ssl"),
+            ("multij", "buffered+ssl"),
+            ("binary", "http+ssl"),
+        ],
+        |p, t| run_pair(&programs, p, t),
+    );
+}
+
 /// Runs the client against a fresh server for each transport and fails with every
 /// transport's problem at once.
 fn check_protocol(protocol: &str) {
@@ -76,15 +97,15 @@ fn check_protocol(protocol: &str) {
 }
 
 fn run_pair(programs: &CppPrograms, protocol: &str, transport: &str) -> Result<(), String> {
-    let server = RunningServer::on_free_port(
-        Path::new(SERVER),
-        &["--protocol", protocol, "--transport", transport],
-        SERVER_START,
-    )?;
+    let mut server_args = vec!["--protocol".to_string(), protocol.to_string()];
+    server_args.extend(transport_args(transport));
+    let server_args: Vec<&str> = server_args.iter().map(String::as_str).collect();
+    let server = RunningServer::on_free_port(Path::new(SERVER), &server_args, SERVER_START)?;
     let mut command = Command::new(&programs.client);
     command
         .args(server.address.client_args())
-        .args(["--protocol", protocol, "--transport", transport])
+        .args(["--protocol", protocol])
+        .args(transport_args(transport))
         .args(["--timeout", CALL_TIMEOUT_SECS]);
     let client = describe(&command);
     let run = run_bounded(&mut command, CLIENT_RUN)

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use tests::apache_cpp::{CppPrograms, cpp_programs};
 use tests::process::{
-    RunningServer, SETUP_HINT, check_client_run, check_pairs, describe, run_bounded,
+    RunningServer, SETUP_HINT, check_client_run, check_pairs, describe, run_bounded, transport_args,
 };
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_thrift-test-client");
@@ -64,6 +64,27 @@ fn cpp_server_multij() {
     check_protocol("multij");
 }
 
+/// Our client over TLS against Apache's C++ `TSSLServerSocket`, every protocol once, and
+/// over https to its `THttpServer`.
+#[test]
+fn cpp_server_over_tls() {
+    let programs =
+        cpp_programs(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("{e}"));
+    check_pairs(
+        "thrift-test-client over TLS against Apache's C++ server (cross_server)",
+        [
+            ("binary", "buffered+ssl"),
+            ("compact", "framed+ssl"),
+            ("json", "buffered+ssl"),
+            ("multi", "framed+ssl"),
+            ("multic", "buffered+ssl"),
+            ("multij", "framed+ssl"),
+            ("compact", "http+ssl"),
+        ],
+        |p, t| run_pair(&programs, p, t),
+    );
+}
+
 /// Runs the client against a fresh C++ server for each transport and fails with every
 /// transport's problem at once.
 fn check_protocol(protocol: &str) {
@@ -80,23 +101,16 @@ fn check_protocol(protocol: &str) {
 /// against it.
 fn run_pair(programs: &CppPrograms, protocol: &str, transport: &str) -> Result<(), String> {
     let mut command = Command::new(&programs.server);
-    command.args([
-        "--port",
-        "0",
-        "--protocol",
-        protocol,
-        "--transport",
-        transport,
-    ]);
+    command
+        .args(["--port", "0", "--protocol", protocol])
+        .args(transport_args(transport));
     let server = RunningServer::on_printed_port(&mut command, SERVER_START)
         .map_err(|e| format!("{e}; {SETUP_HINT}"))?;
     let mut command = Command::new(CLIENT);
-    command.args(server.address.client_args()).args([
-        "--protocol",
-        protocol,
-        "--transport",
-        transport,
-    ]);
+    command
+        .args(server.address.client_args())
+        .args(["--protocol", protocol])
+        .args(transport_args(transport));
     let client = describe(&command);
     let run =
         run_bounded(&mut command, CLIENT_RUN).map_err(|e| format!("cannot run {client}: {e}"))?;
