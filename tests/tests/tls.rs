@@ -3,7 +3,8 @@
 //! reaches the handler; a client without the certificate a server requires, a server
 //! whose certificate is for another name or from an untrusted CA, are refused; plain and
 //! TLS clients share a port when the server allows it; a client that stalls its handshake
-//! holds up no other. Interoperability with Apache's libraries is in the cross tests.
+//! holds up no other; HTTPS agrees HTTP/2 by ALPN. Interoperability with Apache's
+//! libraries is in the cross tests (`over_tls`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use examples::hello::{HelloService, HelloServiceClient, HelloServiceServer, SayE
 use thrift_tower::transport::TcpIncoming;
 use thrift_tower::transport::tls::{
     Certificates, ClientTlsConfig, Identity, PeerIdentity, ServerTlsConfig, SubjectAltName,
-    TlsIncoming,
+    TlsIncoming, TlsInfo,
 };
 use thrift_tower::{Endpoint, Server};
 use tokio::io::AsyncReadExt;
@@ -47,6 +48,23 @@ impl HelloService for WhoAmI {
                 .cloned()
         })
         .flatten();
+        let tls = thrift_tower::server::with_request(|request| {
+            request
+                .connection()
+                .and_then(|c| c.extensions().get::<TlsInfo>())
+                .cloned()
+        })
+        .flatten();
+        if msg == "alpn?" {
+            return Ok(match tls {
+                None => "plain".into(),
+                Some(tls) => format!(
+                    "{} {}",
+                    tls.version(),
+                    String::from_utf8_lossy(tls.alpn_protocol().unwrap_or(b"none"))
+                ),
+            });
+        }
         Ok(match identity {
             None => format!("{msg} from nobody"),
             Some(id) => format!(
@@ -239,4 +257,35 @@ async fn tls_handshake_that_stalls_holds_up_no_other_and_is_closed_at_its_timeou
         .await
         .expect("the stalled connection was not closed");
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+}
+
+#[tokio::test]
+async fn tls_https_agrees_http2_by_alpn_and_the_handler_sees_it() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = ServerTlsConfig::new()
+        .identity(server_identity())
+        .alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
+    let incoming = TlsIncoming::new(TcpIncoming::from_listener(listener), config).unwrap();
+    let service = thrift_http::service(
+        Server::builder()
+            .add_service(HelloServiceServer::new(WhoAmI))
+            .into_service(),
+    );
+    tokio::spawn(thrift_http::HttpServer::new().serve_with_incoming(
+        incoming,
+        service,
+        std::future::pending(),
+    ));
+    let https = thrift_http::HttpClient::builder(&format!("https://localhost:{port}/"))
+        .timeout(Duration::from_secs(5))
+        .build_tls(ClientTlsConfig::new().ca_certificate(ca()))
+        .unwrap();
+    let client = HelloServiceClient::new(https);
+    assert_eq!(client.say("alpn?".into()).await.unwrap(), "TLSv1_3 h2");
+    // A plain http:// URL is refused for a TLS client, before anything is sent.
+    let error = thrift_http::HttpClient::builder(&format!("http://localhost:{port}/"))
+        .build_tls(ClientTlsConfig::new().ca_certificate(ca()))
+        .unwrap_err();
+    assert!(error.is_config(), "{error}");
 }

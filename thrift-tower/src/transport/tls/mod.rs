@@ -59,7 +59,7 @@ pub use self::config::{Certificates, ClientTlsConfig, Identity, ServerTlsConfig}
 pub use self::connector::TlsConnector;
 pub use self::identity::{PeerIdentity, SubjectAltName};
 pub use self::incoming::TlsIncoming;
-pub use self::stream::TlsStream;
+pub use self::stream::{TlsInfo, TlsStream};
 /// The rustls crate these types are built on, for a configuration of your own
 /// ([`ServerTlsConfig::rustls_config`], [`ClientTlsConfig::rustls_config`]).
 pub use rustls;

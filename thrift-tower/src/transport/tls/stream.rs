@@ -91,7 +91,39 @@ impl<IO: Connected> Connected for TlsStream<IO> {
         if let Some(identity) = &self.identity {
             info.extensions_mut().insert(identity.clone());
         }
+        let version = match &self.inner {
+            Inner::Server(s) => s.get_ref().1.protocol_version(),
+            Inner::Client(s) => s.get_ref().1.protocol_version(),
+            Inner::Plain(_) => None,
+        };
+        if let Some(version) = version {
+            info.extensions_mut().insert(TlsInfo {
+                version: version.as_str().unwrap_or("TLS"),
+                alpn: self.alpn_protocol().map(<[u8]>::to_vec),
+            });
+        }
         info
+    }
+}
+
+/// That a connection is TLS, and what was agreed: in each of its requests'
+/// [connection extensions](crate::message::ConnectionInfo::extensions) (absent on a plain
+/// connection a server let through).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInfo {
+    version: &'static str,
+    alpn: Option<Vec<u8>>,
+}
+
+impl TlsInfo {
+    /// The protocol version, as `TLSv1_3`.
+    pub fn version(&self) -> &str {
+        self.version
+    }
+
+    /// The application protocol agreed in ALPN (`b"h2"`, say), if any.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.alpn.as_deref()
     }
 }
 
