@@ -16,6 +16,8 @@ packages=(
     nodejs            # runs npm and the bundler of examples/web/build.sh
     npm               # installs Apache's JavaScript library (npm `thrift`) for the web page
     chromium          # the headless browser of tests/tests/browser.rs
+    zookeeper         # the ZooKeeper server of tests/tests/zookeeper.rs (pulls in a Java runtime)
+    python3-kazoo     # Python's ZooKeeper client, reading and writing ServerSet members there
 )
 
 # A command that is already there counts as its package: NodeSource's `nodejs` bundles npm

@@ -8,6 +8,7 @@
 //!   `libthrift-dev` once per test binary.
 //! - [`logs`]: what the server logs while a test runs.
 //! - [`backend`]: servers the fault tests kill, stop, slow down and restart.
+//! - [`zookeeper`]: a real ZooKeeper server for the discovery tests.
 
 pub mod apache_cpp;
 pub mod apache_python;
@@ -17,6 +18,7 @@ pub mod dynamic;
 pub mod logs;
 pub mod process;
 pub mod thrift_test_handler;
+pub mod zookeeper;
 
 /// Generated from `idl/ThriftTest.thrift`.
 pub mod thrift_test {

@@ -13,8 +13,8 @@ use crate::apache_python::{PYTHON, thrift_test_idl};
 
 /// What to do when a tool is missing.
 pub const SETUP_HINT: &str = "run tests/setup-debian.sh (it installs Debian's thrift-compiler, \
-                              python3-thrift, libthrift-dev, libboost-dev, g++, nodejs, npm \
-                              and chromium)";
+                              python3-thrift, libthrift-dev, libboost-dev, libssl-dev, g++, \
+                              nodejs, npm, chromium, zookeeper and python3-kazoo)";
 
 /// `program arg arg...`, for reports.
 pub fn describe(command: &Command) -> String {

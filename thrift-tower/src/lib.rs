@@ -57,6 +57,8 @@
 pub mod client;
 #[doc(hidden)]
 pub mod codegen;
+#[cfg(feature = "zookeeper")]
+pub mod discover;
 pub mod layer;
 pub mod message;
 pub mod protocol;

@@ -150,6 +150,17 @@ impl Endpoint {
         Ok(self)
     }
 
+    /// An endpoint with these settings for another `host:port`: for servers found at run
+    /// time (a discovery, a balancer's list) that share one configuration.
+    ///
+    /// Fails ([`Error::is_config`]) if `addr` does not end in `:port`.
+    pub fn at(&self, addr: impl Into<String>) -> Result<Self, Error> {
+        Ok(Endpoint {
+            address: Address::new(addr)?,
+            ..self.clone()
+        })
+    }
+
     /// Where the endpoint connects.
     pub fn address(&self) -> &Address {
         &self.address
