@@ -2,7 +2,8 @@
 //
 // Usage:
 //
-//     cross_client --port N [--protocol binary|compact|json|multi|multic|multij]
+//     cross_client --port N
+//                  [--protocol binary|compact|json|header|multi|multic|multih|multij]
 //                  [--transport buffered|framed|http] [--path /PATH] [--host H]
 //                  [--timeout SECONDS] [--connect-wait SECONDS]
 //
@@ -10,7 +11,9 @@
 // (see tests/src/apache_cpp.rs). Flags are those of Apache Thrift's cross-test programs, as
 // `--flag value` or `--flag=value`. The multi* protocols send ThriftTest calls through a
 // TMultiplexedProtocol named "ThriftTest" and also call SecondService, named
-// "SecondService", on the same connection.
+// "SecondService", on the same connection. header and multih are Apache's THeaderProtocol
+// (compact inside, its default) over the buffered or framed transport, as Apache's own test
+// client stacks it; THeader does not run over http.
 //
 // `--transport http` wraps the socket in Apache's THttpClient, which POSTs each call to
 // `--path` ("/" unless told; Apache's own test client uses "/service") with `Host: H` (the
@@ -67,6 +70,7 @@
 #include <thrift/Thrift.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TCompactProtocol.h>
+#include <thrift/protocol/THeaderProtocol.h>
 #include <thrift/protocol/TJSONProtocol.h>
 #include <thrift/protocol/TMultiplexedProtocol.h>
 #include <thrift/protocol/TProtocolDecorator.h>
@@ -85,6 +89,7 @@ using apache::thrift::TApplicationException;
 using apache::thrift::TException;
 using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::protocol::TCompactProtocol;
+using apache::thrift::protocol::THeaderProtocol;
 using apache::thrift::protocol::TJSONProtocol;
 using apache::thrift::protocol::TMessageType;
 using apache::thrift::protocol::TMultiplexedProtocol;
@@ -276,6 +281,8 @@ public:
       protocol = std::make_shared<TBinaryProtocol>(transport);
     } else if (p == "compact" || p == "multic") {
       protocol = std::make_shared<TCompactProtocol>(transport);
+    } else if (p == "header" || p == "multih") {
+      protocol = std::make_shared<THeaderProtocol>(transport);
     } else {
       protocol = std::make_shared<TJSONProtocol>(transport);
     }
@@ -1081,7 +1088,7 @@ std::string describe_error(bool in_call = false) {
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "cross_client: " << problem << "\n"
             << "usage: cross_client [--host H] [--port N] "
-               "[--protocol binary|compact|json|multi|multic|multij] "
+               "[--protocol binary|compact|json|header|multi|multic|multih|multij] "
                "[--transport buffered|framed|http] [--ssl [--ca F --cert F --key F]] [--path /PATH] [--timeout SECONDS] "
                "[--connect-wait SECONDS]"
             << std::endl;
@@ -1116,6 +1123,9 @@ Options parse_options(int argc, char** argv) {
     return true;
   };
   parse_cross_flags(argc, argv, o, 1, own, usage);
+  if ((o.protocol == "header" || o.protocol == "multih") && o.transport == "http") {
+    usage("--protocol " + o.protocol + " does not run over --transport http");
+  }
   return o;
 }
 

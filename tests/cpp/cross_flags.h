@@ -66,7 +66,8 @@ void parse_cross_flags(int argc, char** argv, CrossFlags& flags, long lowest_por
       flags.port = static_cast<int>(port);
     } else if (flag == "--protocol") {
       flags.protocol = take();
-      const std::set<std::string> known{"binary", "compact", "json", "multi", "multic", "multij"};
+      const std::set<std::string> known{"binary", "compact", "json",   "header",
+                                         "multi",  "multic",  "multih", "multij"};
       if (known.count(flags.protocol) == 0) {
         usage("unknown protocol `" + flags.protocol + "`");
       }

@@ -2,7 +2,8 @@
 //
 // Usage:
 //
-//     cross_server --port N [--protocol binary|compact|json|multi|multic|multij]
+//     cross_server --port N
+//                  [--protocol binary|compact|json|header|multi|multic|multih|multij]
 //                  [--transport buffered|framed|http] [--host H] [--verbose]
 //
 // It is compiled with the code `thrift --gen cpp` makes from Apache's ThriftTest.thrift
@@ -16,7 +17,10 @@
 // sleeps n seconds (at most 10) before it finishes. The multi* protocols serve ThriftTest
 // under the name "ThriftTest" and SecondService under "SecondService" through a
 // TMultiplexedProcessor, which also answers ThriftTest calls that carry no service name.
-// secondtestString(s) answers 'testString("s")', as Apache's servers do.
+// secondtestString(s) answers 'testString("s")', as Apache's servers do. header and multih
+// serve Apache's THeaderProtocol over the buffered or framed transport, one protocol object
+// reading and writing each connection (as Apache's own test server sets it up), so each
+// reply is in the framing and protocol of its call.
 //
 // It serves with a TThreadedServer (a thread per connection) over TBufferedTransportFactory,
 // TFramedTransportFactory or, for http, THttpServerTransportFactory (as Apache's own test
@@ -47,6 +51,7 @@
 #include <thrift/processor/TMultiplexedProcessor.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TCompactProtocol.h>
+#include <thrift/protocol/THeaderProtocol.h>
 #include <thrift/protocol/TJSONProtocol.h>
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
@@ -64,6 +69,7 @@ using apache::thrift::TMultiplexedProcessor;
 using apache::thrift::TProcessor;
 using apache::thrift::protocol::TBinaryProtocolFactory;
 using apache::thrift::protocol::TCompactProtocolFactory;
+using apache::thrift::protocol::THeaderProtocolFactory;
 using apache::thrift::protocol::TJSONProtocolFactory;
 using apache::thrift::protocol::TProtocolFactory;
 using apache::thrift::server::TServerEventHandler;
@@ -291,7 +297,7 @@ private:
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "cross_server: " << problem << "\n"
             << "usage: cross_server [--host H] [--port N] "
-               "[--protocol binary|compact|json|multi|multic|multij] "
+               "[--protocol binary|compact|json|header|multi|multic|multih|multij] "
                "[--transport buffered|framed|http] [--ssl [--cert F --key F]] [--verbose]"
             << std::endl;
   std::exit(2);
@@ -321,11 +327,17 @@ int main(int argc, char** argv) {
     apache::thrift::GlobalOutput.setOutputFunction([](const char*) {});
   }
 
+  const bool header = options.protocol == "header" || options.protocol == "multih";
   std::shared_ptr<TProtocolFactory> protocols;
   if (options.protocol == "binary" || options.protocol == "multi") {
     protocols = std::make_shared<TBinaryProtocolFactory>();
   } else if (options.protocol == "compact" || options.protocol == "multic") {
     protocols = std::make_shared<TCompactProtocolFactory>();
+  } else if (header) {
+    if (options.transport == "http") {
+      usage("--protocol " + options.protocol + " does not run over --transport http");
+    }
+    protocols = std::make_shared<THeaderProtocolFactory>();
   } else {
     protocols = std::make_shared<TJSONProtocolFactory>();
   }
@@ -363,6 +375,10 @@ int main(int argc, char** argv) {
     socket = std::make_shared<TServerSocket>(options.host, options.port);
   }
   TThreadedServer server(processor, socket, transports, protocols);
+  if (header) {
+    // No output factory: the input protocol writes the replies, in the dialect it read.
+    server.setOutputProtocolFactory(nullptr);
+  }
   server.setServerEventHandler(
       std::make_shared<Announcer>(
           socket, options.protocol + "/" + options.transport + (options.ssl ? " over TLS" : "")));

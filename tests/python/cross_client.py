@@ -4,7 +4,7 @@
 Usage (Debian's /usr/bin/python3, which has python3-thrift):
 
     /usr/bin/python3 cross_client.py GEN_PY_DIR --port N
-        [--protocol binary|compact|json|multi|multic|multij]
+        [--protocol binary|compact|json|header|multi|multic|multih|multij]
         [--transport buffered|framed|http] [--path /PATH] [--host H]
         [--timeout SECONDS] [--connect-wait SECONDS]
 
@@ -12,7 +12,9 @@ GEN_PY_DIR is the output folder of `thrift --gen py -out GEN_PY_DIR ThriftTest.t
 (the folder holding the `ThriftTest` package; a folder holding `gen-py` also works).
 Flags are those of Apache Thrift's cross-test programs, as `--flag value` or
 `--flag=value`. The multi* protocols send ThriftTest calls through a TMultiplexedProtocol
-named "ThriftTest" and also call SecondService, named "SecondService".
+named "ThriftTest" and also call SecondService, named "SecondService". header and multih
+are Apache's THeaderProtocol (binary inside, its default), stacked on the buffered or
+framed transport as Apache's own TestClient.py stacks it; THeader does not run over http.
 
 `--transport http` sends each call as its own HTTP POST to http://HOST:PORT/PATH
 (`--path`, "/" unless told) through Apache's THttpClient, which opens a new connection for
@@ -49,13 +51,14 @@ from thrift.Thrift import TApplicationException, TException, TMessageType
 from thrift.protocol import (
     TBinaryProtocol,
     TCompactProtocol,
+    THeaderProtocol,
     TJSONProtocol,
     TMultiplexedProtocol,
     TProtocolDecorator,
 )
 from thrift.transport import THttpClient, TSocket, TSSLSocket, TTransport
 
-PROTOCOLS = ("binary", "compact", "json", "multi", "multic", "multij")
+PROTOCOLS = ("binary", "compact", "json", "header", "multi", "multic", "multih", "multij")
 TRANSPORTS = ("buffered", "framed", "http")
 
 
@@ -103,6 +106,8 @@ def parse_args(argv):
     options = parser.parse_args(argv)
     if not options.path.startswith("/"):
         parser.error("--path must start with /: %r" % options.path)
+    if options.protocol in ("header", "multih") and options.transport == "http":
+        parser.error("--protocol %s does not run over --transport http" % options.protocol)
     return options
 
 
@@ -269,6 +274,8 @@ class Connection(object):
             proto = TBinaryProtocol.TBinaryProtocol(transport)
         elif base in ("compact", "multic"):
             proto = TCompactProtocol.TCompactProtocol(transport)
+        elif base in ("header", "multih"):
+            proto = THeaderProtocol.THeaderProtocolFactory().getProtocol(transport)
         else:
             proto = TJSONProtocol.TJSONProtocol(transport)
         checked = EnvelopeChecker(proto, self.envelope)

@@ -4,7 +4,7 @@
 Usage (Debian's /usr/bin/python3, which has python3-thrift):
 
     /usr/bin/python3 cross_server.py GEN_PY_DIR --port N
-        [--protocol binary|compact|json|multi|multic|multij]
+        [--protocol binary|compact|json|header|multi|multic|multih|multij]
         [--transport buffered|framed|http] [--host H] [-v|--verbose]
 
 GEN_PY_DIR is the output folder of `thrift --gen py -out GEN_PY_DIR ThriftTest.thrift`
@@ -19,7 +19,10 @@ plain TException, which Apache's generated processor turns into a TApplicationEx
 protocols serve ThriftTest under the name "ThriftTest" and SecondService under
 "SecondService" through a TMultiplexedProcessor, which, as in Apache's own test servers,
 also answers ThriftTest calls that carry no service name. secondtestString(s) answers
-'testString("s")', as Apache's servers do.
+'testString("s")', as Apache's servers do. header and multih are Apache's
+THeaderProtocol on the buffered or framed transport, as Apache's TestServer.py stacks it,
+but accepting THeader clients only (Apache's test server also answers framed and unframed
+binary and compact clients on it): a client that does not speak THeader fails.
 
 It prints one line, `cross_server.py listening on port N (PROTOCOL/TRANSPORT)`, once it is
 listening, then serves until it is killed: a TThreadedServer (a thread per connection) for
@@ -47,13 +50,13 @@ from http.server import HTTPServer
 
 from thrift.Thrift import TException
 from thrift.TMultiplexedProcessor import TMultiplexedProcessor
-from thrift.protocol import TBinaryProtocol, TCompactProtocol, TJSONProtocol
+from thrift.protocol import TBinaryProtocol, TCompactProtocol, THeaderProtocol, TJSONProtocol
 from thrift.server import THttpServer, TNonblockingServer, TServer
-from thrift.transport import TSocket, TSSLSocket, TTransport
+from thrift.transport import THeaderTransport, TSocket, TSSLSocket, TTransport
 
 KEYS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "keys")
 
-PROTOCOLS = ("binary", "compact", "json", "multi", "multic", "multij")
+PROTOCOLS = ("binary", "compact", "json", "header", "multi", "multic", "multih", "multij")
 TRANSPORTS = ("buffered", "framed", "http")
 # Apache's cross-test flag: which of the Python library's servers serves the sockets.
 SERVER_TYPES = ("threaded", "threadpool", "nonblocking")
@@ -285,6 +288,12 @@ def main():
         pfactory = TBinaryProtocol.TBinaryProtocolFactory()
     elif base in ("compact", "multic"):
         pfactory = TCompactProtocol.TCompactProtocolFactory()
+    elif base in ("header", "multih"):
+        if OPTIONS.transport == "http" or OPTIONS.server_type == "nonblocking":
+            sys.exit("cross_server.py: THeaderProtocol serves the buffered and framed "
+                     "transports of the threaded and threadpool servers only")
+        pfactory = THeaderProtocol.THeaderProtocolFactory(
+            allowed_client_types=(THeaderTransport.THeaderClientType.HEADERS,))
     else:
         pfactory = TJSONProtocol.TJSONProtocolFactory()
     if OPTIONS.transport == "framed":

@@ -1,10 +1,17 @@
 //! The command line of Apache's cross-test programs (`test/tests.json` in Apache Thrift):
 //! `--port N --protocol P --transport T`, given as `--flag=value` or `--flag value`, parsed
 //! by clap ([`CrossArgs`], flattened into each program's own arguments).
+//!
+//! `--protocol header` (and `multih`, multiplexed) is Apache's THeader: its frames go on the
+//! socket as they are with `--transport buffered`, and each inside a framed transport's
+//! frame with `--transport framed`, as Apache's programs stack `THeaderTransport` on the
+//! transport they are given ([`Options::framing`]). Apache's THeader does not run over
+//! HTTP, so neither does ours.
 
 use std::path::{Path, PathBuf};
 
 use thrift_tower::protocol::Protocol;
+use thrift_tower::transport::Framing;
 use thrift_tower::transport::tls::{Certificates, ClientTlsConfig, Identity, ServerTlsConfig};
 
 /// Apache's cross-test flags.
@@ -16,7 +23,8 @@ pub struct CrossArgs {
     /// The port to serve on, or to call
     #[arg(long, default_value_t = 9090)]
     port: u16,
-    /// The protocol; the multi* ones go through Apache's multiplexed protocol
+    /// The protocol; the multi* ones go through Apache's multiplexed protocol; header is
+    /// THeader (binary inside, from our client)
     #[arg(long, value_enum, default_value_t = ProtocolName::Binary)]
     protocol: ProtocolName,
     /// How messages are carried
@@ -66,8 +74,10 @@ enum ProtocolName {
     Binary,
     Compact,
     Json,
+    Header,
     Multi,
     Multic,
+    Multih,
     Multij,
 }
 
@@ -88,17 +98,24 @@ impl TryFrom<CrossArgs> for Options {
             return Err("--zlib is not supported".into());
         }
         let (protocol, multiplexed) = match args.protocol {
-            ProtocolName::Binary => (Protocol::Binary, false),
+            ProtocolName::Binary | ProtocolName::Header => (Protocol::Binary, false),
             ProtocolName::Compact => (Protocol::Compact, false),
             ProtocolName::Json => (Protocol::Json, false),
-            ProtocolName::Multi => (Protocol::Binary, true),
+            ProtocolName::Multi | ProtocolName::Multih => (Protocol::Binary, true),
             ProtocolName::Multic => (Protocol::Compact, true),
             ProtocolName::Multij => (Protocol::Json, true),
         };
+        let header = matches!(args.protocol, ProtocolName::Header | ProtocolName::Multih);
+        if header && args.transport == Transport::Http {
+            return Err("--protocol header does not run over --transport http \
+                        (Apache's THeader does not either)"
+                .into());
+        }
         Ok(Options {
             host: args.host,
             port: args.port,
             protocol,
+            header,
             multiplexed,
             transport: args.transport,
             domain_socket: args.domain_socket,
@@ -126,9 +143,12 @@ pub struct Options {
     pub host: String,
     /// `--port`.
     pub port: u16,
-    /// `--protocol`, without the multiplexing.
+    /// `--protocol`, without the multiplexing; inside THeader frames, the protocol a client
+    /// sends (a server answers in the one each call is in).
     pub protocol: Protocol,
-    /// `--protocol multi|multic|multij`.
+    /// `--protocol header|multih`: THeader frames.
+    pub header: bool,
+    /// `--protocol multi|multic|multih|multij`.
     pub multiplexed: bool,
     /// `--transport`.
     pub transport: Transport,
@@ -193,9 +213,23 @@ pub fn test_key(name: &str) -> PathBuf {
 }
 
 impl Options {
+    /// How messages are delimited on a socket: THeader frames (inside framed ones with
+    /// `--transport framed`), or the transport's framing.
+    pub fn framing(&self) -> Framing {
+        match (self.header, self.transport) {
+            (true, Transport::Framed) => Framing::FramedHeader,
+            (true, _) => Framing::Header,
+            (false, Transport::Buffered) => Framing::Buffered,
+            // Unused over HTTP, where each body holds one message.
+            (false, Transport::Framed | Transport::Http) => Framing::Framed,
+        }
+    }
+
     /// `binary/buffered`, `multic/framed`...
     pub fn describe(&self) -> String {
         let p = match (self.protocol, self.multiplexed) {
+            _ if self.header && self.multiplexed => "multih".to_string(),
+            _ if self.header => "header".to_string(),
             (Protocol::Binary, true) => "multi".to_string(),
             (Protocol::Compact, true) => "multic".to_string(),
             (Protocol::Json, true) => "multij".to_string(),

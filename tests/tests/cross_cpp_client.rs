@@ -2,7 +2,8 @@
 //! transport of Apache's cross-test suite.
 //!
 //! Each test starts `thrift-test-server` (this package's binary) on a free port, once per
-//! transport (`buffered`, `framed`, `http`), and runs `cross_client` against it: the program
+//! transport (`buffered`, `framed`, `http`; THeader's `header` and `multih` over `buffered`
+//! and `framed`, as Apache's programs run them), and runs `cross_client` against it: the program
 //! `tests/cpp/cross_client.cpp` becomes when built against Debian's `libthrift-dev` with the
 //! code `thrift --gen cpp` makes from Apache's `ThriftTest.thrift` (see
 //! `tests::apache_cpp`; the build happens once and is reused while its inputs do not
@@ -26,6 +27,11 @@ use tests::process::{
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
 const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+/// The transports Apache's programs stack THeader on (not http, where Apache's THeader
+/// fails): its frames as they are, and each inside a framed transport's frame. `multih`
+/// runs on one of them only, to keep the time modest: `header` has both.
+const HEADER_TRANSPORTS: [&str; 2] = ["buffered", "framed"];
+const MULTIH_TRANSPORTS: [&str; 1] = ["framed"];
 /// How long the server may take to print that it listens.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the C++ client may take; each of its calls is also bounded by its
@@ -49,6 +55,11 @@ fn cpp_client_json() {
 }
 
 #[test]
+fn cpp_client_header() {
+    check_protocol("header");
+}
+
+#[test]
 fn cpp_client_multi() {
     check_protocol("multi");
 }
@@ -56,6 +67,11 @@ fn cpp_client_multi() {
 #[test]
 fn cpp_client_multic() {
     check_protocol("multic");
+}
+
+#[test]
+fn cpp_client_multih() {
+    check_protocol("multih");
 }
 
 #[test]
@@ -91,9 +107,18 @@ fn check_protocol(protocol: &str) {
         cpp_programs(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("{e}"));
     check_pairs(
         "Apache's C++ client against thrift-test-server",
-        TRANSPORTS.map(|t| (protocol, t)),
+        transports_of(protocol).iter().map(|t| (protocol, *t)),
         |p, t| run_pair(&programs, p, t),
     );
+}
+
+/// The transports `protocol` runs over.
+fn transports_of(protocol: &str) -> &'static [&'static str] {
+    match protocol {
+        "header" => &HEADER_TRANSPORTS,
+        "multih" => &MULTIH_TRANSPORTS,
+        _ => &TRANSPORTS,
+    }
 }
 
 fn run_pair(programs: &CppPrograms, protocol: &str, transport: &str) -> Result<(), String> {

@@ -4,8 +4,9 @@
 //! Each test starts `cross_server`, the program `tests/cpp/cross_server.cpp` becomes when
 //! built against Debian's `libthrift-dev` with the code `thrift --gen cpp` makes from
 //! Apache's `ThriftTest.thrift` (see `tests::apache_cpp`; the build happens once and is
-//! reused while its inputs do not change), once per transport (`buffered`, `framed`, `http`), on a
-//! port it picks itself and prints, waits until it accepts connections, and runs the client
+//! reused while its inputs do not change), once per transport (`buffered`, `framed`, `http`;
+//! THeader's `header` and `multih` over `buffered` and `framed`, as Apache's programs run
+//! them), on a port it picks itself and prints, waits until it accepts connections, and runs the client
 //! against it. The server is a `TThreadedServer` with Apache's transport and protocol
 //! factories, and for the `multi*` protocols a `TMultiplexedProcessor` serving ThriftTest
 //! and SecondService. The client calls every ThriftTest method (and, multiplexed,
@@ -28,6 +29,11 @@ use tests::process::{
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_thrift-test-client");
 const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+/// The transports Apache's programs stack THeader on (not http, where Apache's THeader
+/// fails): its frames as they are, and each inside a framed transport's frame. `multih`
+/// runs on one of them only, to keep the time modest: `header` has both.
+const HEADER_TRANSPORTS: [&str; 2] = ["buffered", "framed"];
+const MULTIH_TRANSPORTS: [&str; 1] = ["framed"];
 /// How long the server may take to print that it listens, and then to accept a connection.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the client may take; each of its calls is also bounded by the
@@ -50,6 +56,11 @@ fn cpp_server_json() {
 }
 
 #[test]
+fn cpp_server_header() {
+    check_protocol("header");
+}
+
+#[test]
 fn cpp_server_multi() {
     check_protocol("multi");
 }
@@ -57,6 +68,11 @@ fn cpp_server_multi() {
 #[test]
 fn cpp_server_multic() {
     check_protocol("multic");
+}
+
+#[test]
+fn cpp_server_multih() {
+    check_protocol("multih");
 }
 
 #[test]
@@ -92,9 +108,18 @@ fn check_protocol(protocol: &str) {
         cpp_programs(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("{e}"));
     check_pairs(
         "thrift-test-client against Apache's C++ server (cross_server)",
-        TRANSPORTS.map(|t| (protocol, t)),
+        transports_of(protocol).iter().map(|t| (protocol, *t)),
         |p, t| run_pair(&programs, p, t),
     );
+}
+
+/// The transports `protocol` runs over.
+fn transports_of(protocol: &str) -> &'static [&'static str] {
+    match protocol {
+        "header" => &HEADER_TRANSPORTS,
+        "multih" => &MULTIH_TRANSPORTS,
+        _ => &TRANSPORTS,
+    }
 }
 
 /// Starts the C++ server on a port it picks itself and prints, and runs `thrift-test-client`

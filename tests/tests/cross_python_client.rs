@@ -2,7 +2,8 @@
 //! and transport of Apache's cross-test suite.
 //!
 //! Each test starts `thrift-test-server` (this package's binary) on a free port, once per
-//! transport (`buffered`, `framed`, `http`; and over TLS, Apache's `TSSLSocket` and
+//! transport (`buffered`, `framed`, `http`; THeader's `header` and `multih` over `buffered`
+//! and `framed`, as Apache's programs run them; and over TLS, Apache's `TSSLSocket` and
 //! `THttpClient` over https, in `python_client_over_tls`), and runs `tests/python/cross_client.py` against it with
 //! Debian's `/usr/bin/python3` and the code `thrift --gen py` makes from Apache's
 //! `ThriftTest.thrift`. The client calls every ThriftTest method (and, multiplexed,
@@ -25,6 +26,11 @@ use tests::process::{
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
 const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+/// The transports Apache's programs stack THeader on (not http, where Apache's THeader
+/// fails): its frames as they are, and each inside a framed transport's frame. `multih`
+/// runs on one of them only, to keep the time modest: `header` has both.
+const HEADER_TRANSPORTS: [&str; 2] = ["buffered", "framed"];
+const MULTIH_TRANSPORTS: [&str; 1] = ["framed"];
 /// How long the server may take to print that it listens.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the Python client may take; each of its calls is also bounded by
@@ -48,6 +54,11 @@ fn python_client_json() {
 }
 
 #[test]
+fn python_client_header() {
+    check_protocol("header");
+}
+
+#[test]
 fn python_client_multi() {
     check_protocol("multi");
 }
@@ -55,6 +66,11 @@ fn python_client_multi() {
 #[test]
 fn python_client_multic() {
     check_protocol("multic");
+}
+
+#[test]
+fn python_client_multih() {
+    check_protocol("multih");
 }
 
 #[test]
@@ -89,9 +105,18 @@ fn check_protocol(protocol: &str) {
     let generated = generated_python().unwrap_or_else(|e| panic!("{e}"));
     check_pairs(
         "Apache's Python client against thrift-test-server",
-        TRANSPORTS.map(|t| (protocol, t)),
+        transports_of(protocol).iter().map(|t| (protocol, *t)),
         |p, t| run_pair(&generated, p, t),
     );
+}
+
+/// The transports `protocol` runs over.
+fn transports_of(protocol: &str) -> &'static [&'static str] {
+    match protocol {
+        "header" => &HEADER_TRANSPORTS,
+        "multih" => &MULTIH_TRANSPORTS,
+        _ => &TRANSPORTS,
+    }
 }
 
 fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Result<(), String> {

@@ -4,9 +4,11 @@
 //!
 //! Each `python_server_*` test starts `tests/python/cross_server.py` with Debian's
 //! `/usr/bin/python3` and the code `thrift --gen py` makes from Apache's `ThriftTest.thrift`,
-//! once per transport (`buffered`, `framed`, `http`), on a port it picks itself, waits until it
-//! accepts connections, and runs the client against it. `our_server_all_combinations` does
-//! the same with `thrift-test-server` for all eighteen protocol and transport pairs, and
+//! once per transport (`buffered`, `framed`, `http`; THeader's `header` and `multih` over
+//! `buffered` and `framed`, as Apache's programs run them), on a port it picks itself, waits
+//! until it accepts connections, and runs the client against it.
+//! `our_server_all_combinations` does the same with `thrift-test-server` for all
+//! twenty-two protocol and transport pairs, and
 //! `our_server_unix_socket` over a Unix domain socket. The client calls every ThriftTest
 //! method (and, multiplexed, SecondService), checks each answer, and ends with
 //! `N passed, M failed`; a test wants exit status 0 and `0 failed`, and shows the client's
@@ -27,8 +29,15 @@ use tests::process::{
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_thrift-test-client");
 const OUR_SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
-const PROTOCOLS: [&str; 6] = ["binary", "compact", "json", "multi", "multic", "multij"];
+const PROTOCOLS: [&str; 8] = [
+    "binary", "compact", "json", "header", "multi", "multic", "multih", "multij",
+];
 const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+/// The transports Apache's programs stack THeader on (not http, where Apache's THeader
+/// fails): its frames as they are, and each inside a framed transport's frame. `multih`
+/// runs on one of them only against Apache, to keep the time modest: `header` has both.
+const HEADER_TRANSPORTS: [&str; 2] = ["buffered", "framed"];
+const MULTIH_TRANSPORTS: [&str; 1] = ["framed"];
 /// How long a server may take to print that it listens, and then to accept a connection.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the client may take; each of its calls is also bounded by the
@@ -51,6 +60,11 @@ fn python_server_json() {
 }
 
 #[test]
+fn python_server_header() {
+    check_python_server("header");
+}
+
+#[test]
 fn python_server_multi() {
     check_python_server("multi");
 }
@@ -61,15 +75,26 @@ fn python_server_multic() {
 }
 
 #[test]
+fn python_server_multih() {
+    check_python_server("multih");
+}
+
+#[test]
 fn python_server_multij() {
     check_python_server("multij");
 }
 
 #[test]
 fn our_server_all_combinations() {
-    let pairs = PROTOCOLS
-        .iter()
-        .flat_map(|p| TRANSPORTS.iter().map(move |t| (*p, *t)));
+    // Ours against ours: THeader's protocols over both of its transports.
+    let pairs = PROTOCOLS.iter().flat_map(|p| {
+        let transports: &[&str] = if matches!(*p, "header" | "multih") {
+            &HEADER_TRANSPORTS
+        } else {
+            &TRANSPORTS
+        };
+        transports.iter().map(move |t| (*p, *t))
+    });
     check_pairs(
         "thrift-test-client against thrift-test-server",
         pairs,
@@ -153,9 +178,18 @@ fn check_python_server(protocol: &str) {
     let generated = generated_python().unwrap_or_else(|e| panic!("{e}"));
     check_pairs(
         "thrift-test-client against Apache's Python server (cross_server.py)",
-        TRANSPORTS.map(|t| (protocol, t)),
+        transports_of(protocol).iter().map(|t| (protocol, *t)),
         |p, t| python_server(&generated, p, t).and_then(|server| run_client(&server, p, t)),
     );
+}
+
+/// The transports `protocol` runs over.
+fn transports_of(protocol: &str) -> &'static [&'static str] {
+    match protocol {
+        "header" => &HEADER_TRANSPORTS,
+        "multih" => &MULTIH_TRANSPORTS,
+        _ => &TRANSPORTS,
+    }
 }
 
 /// Runs `thrift-test-client` against `server` and checks its exit status and summary.

@@ -1,7 +1,9 @@
 //! The ThriftTest client of Apache's cross-test suite:
-//! `thrift-test-client --host H --port N --protocol binary|compact|json|multi|multic|multij
-//! --transport buffered|framed [--domain-socket PATH]` (flags as `--flag value` or
-//! `--flag=value`).
+//! `thrift-test-client --host H --port N
+//! --protocol binary|compact|json|header|multi|multic|multih|multij
+//! --transport buffered|framed|http [--domain-socket PATH]` (flags as `--flag value` or
+//! `--flag=value`). `header` and `multih` send THeader frames with the binary protocol
+//! inside, as Apache's Python client does.
 //!
 //! It connects one [`Channel`] and calls every ThriftTest method through the generated
 //! client, several times with different arguments, checking each answer against what
@@ -35,7 +37,6 @@ use tests::thrift_test_handler::{insanity_answer, map_map};
 use thrift_tower::bytes::Bytes;
 use thrift_tower::layer::MultiplexLayer;
 use thrift_tower::protocol::Protocol;
-use thrift_tower::transport::Framing;
 use thrift_tower::{Channel, Endpoint, Error, Request, Response};
 use tower::{Service, ServiceBuilder};
 
@@ -96,18 +97,16 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let (_, options) = parse_command_line(|cli: &Cli| &cli.cross);
-    let framing = match options.transport {
-        Transport::Buffered => Framing::Buffered,
-        Transport::Framed => Framing::Framed,
-        Transport::Http => return over_http(&options).await,
-    };
+    if options.transport == Transport::Http {
+        return over_http(&options).await;
+    }
     let (endpoint, target) = match endpoint(&options) {
         Ok(e) => e,
         Err(e) => return usage(&e),
     };
     let mut endpoint = endpoint
         .protocol(options.protocol)
-        .framing(framing)
+        .framing(options.framing())
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(CALL_TIMEOUT);
     if let Some(files) = &options.tls {

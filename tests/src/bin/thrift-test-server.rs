@@ -1,11 +1,14 @@
 //! The ThriftTest server of Apache's cross-test suite:
-//! `thrift-test-server --port N --protocol binary|compact|json|multi|multic|multij
+//! `thrift-test-server --port N
+//! --protocol binary|compact|json|header|multi|multic|multih|multij
 //! --transport buffered|framed|http [--domain-socket PATH] [--ssl [--cert FILE --key FILE]
 //! [--ca FILE]]`.
 //!
 //! It prints one line when it is listening, then serves until killed. `multi*` protocols
 //! register ThriftTest as `ThriftTest` and a second service as `SecondService`, as Apache's
-//! servers do, so multiplexed clients can call both.
+//! servers do, so multiplexed clients can call both. `header` and `multih` read THeader
+//! frames only (inside framed frames with `--transport framed`), binary or compact inside,
+//! each call answered in its own.
 
 use std::process::ExitCode;
 
@@ -13,8 +16,8 @@ use tests::cross::{CrossArgs, Transport, parse_command_line};
 use tests::thrift_test::{SecondServiceServer, ThriftTestServer};
 use tests::thrift_test_handler::ThriftTestHandler;
 use thrift_tower::Server;
+use thrift_tower::transport::TcpIncoming;
 use thrift_tower::transport::tls::TlsIncoming;
-use thrift_tower::transport::{Framing, TcpIncoming};
 
 /// The ThriftTest server of Apache's cross-test suite.
 #[derive(Debug, clap::Parser)]
@@ -27,14 +30,12 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let (_, options) = parse_command_line(|cli: &Cli| &cli.cross);
-    let framing = match options.transport {
-        Transport::Buffered => Framing::Buffered,
-        // Unused over HTTP, where each body holds one message.
-        Transport::Framed | Transport::Http => Framing::Framed,
-    };
-    let server = Server::builder()
-        .framing(framing)
-        .protocol(options.protocol);
+    let mut server = Server::builder().framing(options.framing());
+    // THeader frames say their protocol: Apache's Python clients send binary, its C++
+    // clients compact.
+    if !options.header {
+        server = server.protocol(options.protocol);
+    }
     let router = server
         .add_service(ThriftTestServer::new(ThriftTestHandler))
         .add_optional_service(

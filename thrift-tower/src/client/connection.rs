@@ -183,11 +183,7 @@ where
             tracing::debug!(peer = %self.endpoint.address, "connected");
             let mut conn = Connection {
                 io,
-                codec: MessageCodec::new(
-                    self.endpoint.framing,
-                    Some(self.endpoint.protocol),
-                    self.endpoint.limits,
-                ),
+                codec: self.endpoint.codec(),
                 read_buf: IoBuffer::new(),
                 write_buf: IoBuffer::new(),
                 encoded: 0,

@@ -13,10 +13,13 @@ use tower_service::Service;
 
 use super::Channel;
 use crate::error::{BoxError, Error};
+use crate::message::Response;
 use crate::protocol::{Limits, Protocol};
 #[cfg(unix)]
 use crate::transport::UnixConnector;
-use crate::transport::{Address, Framing, SocketOptions, TcpConnector};
+use crate::transport::{
+    Address, Framing, HeaderTransform, MessageCodec, SocketOptions, TcpConnector,
+};
 
 /// Where a [`Channel`] connects, and how it talks: the builder of channels.
 ///
@@ -52,6 +55,7 @@ pub struct Endpoint {
     pub(super) address: Address,
     pub(super) protocol: Protocol,
     pub(super) framing: Framing,
+    header_transforms: Option<Vec<HeaderTransform>>,
     pub(super) connect_timeout: Option<Duration>,
     pub(super) timeout: Option<Duration>,
     pub(super) socket: SocketOptions,
@@ -116,6 +120,7 @@ impl Endpoint {
             address,
             protocol: Protocol::Binary,
             framing: Framing::Buffered,
+            header_transforms: None,
             connect_timeout: None,
             timeout: None,
             socket: SocketOptions::default(),
@@ -176,10 +181,50 @@ impl Endpoint {
     }
 
     /// How messages are delimited: [`Framing::Buffered`] (the default, Apache's
-    /// `TBufferedTransport`) or [`Framing::Framed`] (`TFramedTransport`).
+    /// `TBufferedTransport`), [`Framing::Framed`] (`TFramedTransport`) or
+    /// [`Framing::Header`] (`THeaderTransport`: each request's
+    /// [`headers`](crate::message::Message::headers) are sent, and each reply's are read;
+    /// binary or compact [`protocol`](Endpoint::protocol) only).
     /// [`Framing::Auto`] is for servers: connecting with it fails.
+    ///
+    /// ```no_run
+    /// use thrift_tower::protocol::Protocol;
+    /// use thrift_tower::transport::{Framing, HeaderTransform};
+    /// use thrift_tower::Endpoint;
+    ///
+    /// # async fn run() -> Result<(), thrift_tower::Error> {
+    /// // What a Python client with THeaderProtocol and a zlib transform talks to.
+    /// let channel = Endpoint::from_static("127.0.0.1:9090")
+    ///     .framing(Framing::Header)
+    ///     .protocol(Protocol::Compact)
+    ///     .header_transforms([HeaderTransform::Zlib])
+    ///     .connect()
+    ///     .await?;
+    /// # drop(channel);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn framing(self, framing: Framing) -> Self {
         Endpoint { framing, ..self }
+    }
+
+    /// With [`Framing::Header`], the transforms every call's payload goes through (zlib
+    /// compresses it). Default: those of the server's last reply, none until one comes
+    /// (see [`MessageCodec::with_header_transforms`]).
+    pub fn header_transforms(self, transforms: impl IntoIterator<Item = HeaderTransform>) -> Self {
+        Endpoint {
+            header_transforms: Some(transforms.into_iter().collect()),
+            ..self
+        }
+    }
+
+    /// The codec of a connection: the endpoint's framing, protocol, limits and transforms.
+    pub(super) fn codec(&self) -> MessageCodec<Response> {
+        let codec = MessageCodec::new(self.framing, Some(self.protocol), self.limits);
+        match &self.header_transforms {
+            Some(transforms) => codec.with_header_transforms(transforms.iter().copied()),
+            None => codec,
+        }
     }
 
     /// Gives up connecting after `timeout` (the error is both
@@ -425,8 +470,18 @@ where
         if self.endpoint.framing == Framing::Auto {
             return Err(Error::config(
                 "a client cannot use `Framing::Auto` (a server learns the framing from its \
-                 clients): choose `Framing::Buffered` or `Framing::Framed`",
+                 clients): choose `Framing::Buffered`, `Framing::Framed` or `Framing::Header`",
             ));
+        }
+        if matches!(
+            self.endpoint.framing,
+            Framing::Header | Framing::FramedHeader
+        ) && !matches!(self.endpoint.protocol, Protocol::Binary | Protocol::Compact)
+        {
+            return Err(Error::config(format!(
+                "THeader framing carries the binary or compact protocol, not {}",
+                self.endpoint.protocol
+            )));
         }
         let address = self.endpoint.address.clone();
         let connector = &mut self.connector;

@@ -73,7 +73,9 @@
 //! it, and a JSON channel needs it (JSON cannot be re-encoded without the IDL's types: such
 //! a request fails with [`Error::is_config`](crate::Error::is_config)). Connecting with
 //! [`Framing::Auto`](crate::transport::Framing::Auto), which only a server can use, fails
-//! too.
+//! too, and so does THeader framing with JSON. Over THeader
+//! ([`Framing::Header`](crate::transport::Framing::Header)) a request's
+//! [`headers`](crate::message::Message::headers) are sent and a response has its reply's.
 //!
 //! ```no_run
 //! use std::time::Duration;

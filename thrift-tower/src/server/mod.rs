@@ -15,9 +15,11 @@
 //! # }
 //! ```
 //!
-//! One port serves every Apache client: framing (framed or buffered) and protocol (binary,
-//! compact or JSON) are detected per connection unless fixed with [`Server::framing`] and
-//! [`Server::protocol`]. Calls on one connection run concurrently, and their replies go out
+//! One port serves every Apache client: framing (framed, buffered or THeader) and protocol
+//! (binary, compact or JSON) are detected per connection unless fixed with
+//! [`Server::framing`] and [`Server::protocol`]. A THeader call's info headers are its
+//! request's [`headers`](crate::message::Message::headers), and the headers a layer sets on
+//! the response go back in the reply's frame. Calls on one connection run concurrently, and their replies go out
 //! in the order the calls came, as Apache's servers send them (clients that pipeline rely on
 //! it); [`Server::out_of_order_replies`] sends each as soon as it is ready instead.
 //!
@@ -176,7 +178,8 @@ impl Server<Identity> {
 }
 
 impl<L> Server<L> {
-    /// Fixes the framing instead of detecting it.
+    /// Fixes the framing instead of detecting it: [`Framing::Header`] accepts THeader
+    /// clients only, say.
     pub fn framing(mut self, framing: Framing) -> Self {
         self.config.framing = framing;
         self

@@ -4,8 +4,8 @@
 //! transport is a new piece, not an edit of the connection drivers:
 //!
 //! - **Framing**: [`MessageCodec`] reads and writes whole messages on a byte stream,
-//!   framed or buffered ([`Framing`]), or whichever a peer's first bytes say, in any
-//!   protocol, within [`Limits`](crate::protocol::Limits).
+//!   framed, buffered or in THeader frames ([`Framing`]), or whichever a peer's first bytes
+//!   say, in any protocol, within [`Limits`](crate::protocol::Limits).
 //! - **Incoming connections** (servers): any stream of byte streams that implement
 //!   [`Connected`], which says what a connection knows of itself (its peer's address, a TLS
 //!   identity) so that each request can carry it. [`TcpIncoming`] and `UnixIncoming` are two
@@ -31,7 +31,7 @@ pub mod tls;
 mod unix;
 
 pub(crate) use self::buffer::IoBuffer;
-pub use self::codec::{Framing, MessageCodec, decode_message, encode_message};
+pub use self::codec::{Framing, HeaderTransform, MessageCodec, decode_message, encode_message};
 pub use self::connect::Address;
 pub use self::incoming::Connected;
 #[cfg(unix)]

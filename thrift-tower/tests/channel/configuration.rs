@@ -1,5 +1,6 @@
 //! What an `Endpoint` can be told: every framing and protocol works, and what cannot work
-//! (a request in another protocol, `Framing::Auto`, bad addresses) is a configuration error.
+//! (a request in another protocol, `Framing::Auto`, THeader with JSON, bad addresses) is a
+//! configuration error.
 
 use thrift_tower::Endpoint;
 use thrift_tower::protocol::Protocol;
@@ -11,8 +12,19 @@ use crate::test_server::{Event, Payload, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_framing_and_protocol() {
-    for framing in [Framing::Buffered, Framing::Framed] {
+    let framings = [
+        Framing::Buffered,
+        Framing::Framed,
+        Framing::Header,
+        Framing::FramedHeader,
+    ];
+    for framing in framings {
         for protocol in PROTOCOLS {
+            if matches!(framing, Framing::Header | Framing::FramedHeader)
+                && protocol == Protocol::Json
+            {
+                continue; // THeader carries binary and compact only.
+            }
             let mut server = TestServer::start(framing, protocol).await;
             let channel = Endpoint::from(server.addr)
                 .framing(framing)
@@ -105,6 +117,21 @@ async fn configurations_that_cannot_work_are_errors() {
         .unwrap_err();
     assert!(error.is_config() && !error.is_connect(), "{error}");
     assert!(error.to_string().contains("`Framing::Auto`"), "{error}");
+    assert!(server.quiet());
+
+    // THeader carries binary and compact, not JSON.
+    let error = Endpoint::from(server.addr)
+        .framing(Framing::Header)
+        .protocol(Protocol::Json)
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(error.is_config() && !error.is_connect(), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "thrift configuration error: THeader framing carries the binary or compact protocol, \
+         not json"
+    );
     assert!(server.quiet());
 
     // Addresses.

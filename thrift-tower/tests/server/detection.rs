@@ -16,8 +16,19 @@ async fn framing_and_protocol_are_detected_per_connection() {
     let server = serve(Server::builder().add_service(service_a(&probe))).await;
 
     let mut clients = Vec::new();
-    for framing in [Framing::Framed, Framing::Buffered] {
+    let framings = [
+        Framing::Framed,
+        Framing::Buffered,
+        Framing::Header,
+        Framing::FramedHeader,
+    ];
+    for framing in framings {
         for protocol in [Protocol::Binary, Protocol::Compact, Protocol::Json] {
+            if matches!(framing, Framing::Header | Framing::FramedHeader)
+                && protocol == Protocol::Json
+            {
+                continue; // THeader carries binary and compact only.
+            }
             let io = TcpStream::connect(server.addr).await.unwrap();
             clients.push((framing, protocol, Client::over(io, framing, protocol)));
         }
@@ -42,6 +53,16 @@ async fn framing_and_protocol_are_detected_per_connection() {
                 let len = u32::from_be_bytes(raw[..4].try_into().unwrap()) as usize;
                 assert_eq!(len, raw.len() - 4, "{framing:?} {protocol}");
                 assert_eq!(raw[4], marker, "{framing:?} {protocol}");
+            }
+            // A length, then THeader's magic (after a second length when nested), and the
+            // message last, after a header section of 4 bytes (protocol id, no transforms,
+            // no headers, padding).
+            Framing::Header | Framing::FramedHeader => {
+                let at = if *framing == Framing::Header { 4 } else { 8 };
+                let len = u32::from_be_bytes(raw[..4].try_into().unwrap()) as usize;
+                assert_eq!(len, raw.len() - 4, "{framing:?} {protocol}");
+                assert_eq!(raw[at..at + 2], [0x0f, 0xff], "{framing:?} {protocol}");
+                assert_eq!(raw[at + 14], marker, "{framing:?} {protocol}");
             }
             _ => assert_eq!(raw[0], marker, "{framing:?} {protocol}"),
         }

@@ -1,7 +1,8 @@
 //! What a peer speaks when its first bytes are not Thrift: a TLS client on a plain port, an
-//! HTTP client on a socket port, a zlib or THeader stream. Said in the error instead of a
-//! misleading one ("frame of 369295618 bytes exceeds the limit": the length a TLS
-//! handshake's first four bytes make).
+//! HTTP client on a socket port, a zlib stream. Said in the error instead of a misleading
+//! one ("frame of 369295618 bytes exceeds the limit": the length a TLS handshake's first
+//! four bytes make). A peer that speaks Thrift in THeader frames to a codec set to another
+//! framing is told that, too: THeader is Thrift, not foreign.
 //!
 //! Asked only when the first message of a connection fails to decode, so it never changes
 //! what valid input does.
@@ -9,17 +10,42 @@
 use crate::error::Error;
 use crate::protocol::ProtocolError;
 
+/// How many of a connection's first bytes tell what it speaks.
+pub(super) const LOOKS_AT: usize = 16;
+
 /// `error`, the failure to decode a connection's first message from `first` (its first
-/// bytes), with what the peer seems to speak when that is recognised.
+/// bytes, up to [`LOOKS_AT`]), with what the peer seems to speak when that is recognised.
 pub(super) fn explain(error: Error, first: &[u8]) -> Error {
-    let (Some(what), Some(cause)) = (recognise(first), error.protocol_error()) else {
+    let Some(cause) = error.protocol_error() else {
         return error;
     };
-    ProtocolError::new(
-        cause.kind(),
-        format!("the peer speaks {what}, not Thrift on this connection ({cause})"),
-    )
-    .into()
+    let explained = if let Some(framing) = theader(first) {
+        format!(
+            "the peer frames its messages with {framing}, which this endpoint is not set to \
+             read ({cause})"
+        )
+    } else if let Some(what) = recognise(first) {
+        format!("the peer speaks {what}, not Thrift on this connection ({cause})")
+    } else {
+        return error;
+    };
+    ProtocolError::new(cause.kind(), explained).into()
+}
+
+/// The THeader framing that bytes at the start of a connection are in, if they are.
+fn theader(first: &[u8]) -> Option<&'static str> {
+    match first {
+        // A frame length, then the magic 0x0FFF.
+        [_, _, _, _, 0x0f, 0xff, ..] => {
+            Some("THeader (`Framing::Header`, or `Framing::Auto` on a server)")
+        }
+        // THeader frames inside framed ones: two lengths, then the magic.
+        [_, _, _, _, _, _, _, _, 0x0f, 0xff, ..] => Some(
+            "THeader inside framed frames (`Framing::FramedHeader`, or `Framing::Auto` on a \
+             server)",
+        ),
+        _ => None,
+    }
 }
 
 /// What the bytes at the start of a connection are, if they are something known.
@@ -57,10 +83,6 @@ fn recognise(first: &[u8]) -> Option<&'static str> {
         [0x78, flags, ..] if (0x7800 | u16::from(*flags)) % 31 == 0 => {
             Some("zlib (its first bytes are a zlib header: is it a TZlibTransport?)")
         }
-        // THeader: a frame length, then the magic 0x0FFF.
-        [_, _, _, _, 0x0f, 0xff, ..] => Some(
-            "THeader (its first frame has THeader's magic 0x0FFF, which this endpoint does not read)",
-        ),
         [b'S', b'S', b'H', b'-', ..] => Some("SSH"),
         _ => None,
     }
@@ -77,7 +99,7 @@ mod tests {
 
     #[test]
     fn known_first_bytes_are_named() {
-        let cases: [(&[u8], &str); 8] = [
+        let cases: [(&[u8], &str); 7] = [
             (
                 b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
                 "TLS (its first bytes are a TLS handshake: is it a TSSLSocket?)",
@@ -102,10 +124,6 @@ mod tests {
                 b"\x78\x9c\x63\x60",
                 "zlib (its first bytes are a zlib header: is it a TZlibTransport?)",
             ),
-            (
-                b"\x00\x00\x00\x20\x0f\xff\x00\x00",
-                "THeader (its first frame has THeader's magic 0x0FFF, which this endpoint does not read)",
-            ),
             (b"SSH-2.0-OpenSSH_9.2\r\n", "SSH"),
         ];
         for (bytes, what) in cases {
@@ -122,6 +140,32 @@ mod tests {
                 explained.protocol_error().map(ProtocolError::kind),
                 Some(ProtocolErrorKind::InvalidData)
             );
+        }
+    }
+
+    #[test]
+    fn theader_is_named_as_a_framing_not_as_foreign() {
+        for (bytes, framing) in [
+            (
+                &b"\x00\x00\x00\x20\x0f\xff\x00\x00"[..],
+                "THeader (`Framing::Header`, or `Framing::Auto` on a server)",
+            ),
+            (
+                b"\x00\x00\x00\x24\x00\x00\x00\x20\x0f\xff",
+                "THeader inside framed frames (`Framing::FramedHeader`, or `Framing::Auto` on \
+                 a server)",
+            ),
+        ] {
+            let explained = explain(failed(), bytes).to_string();
+            assert_eq!(
+                explained,
+                format!(
+                    "thrift protocol error: invalid data: the peer frames its messages with \
+                     {framing}, which this endpoint is not set to read (invalid data: what the \
+                     codec said)"
+                )
+            );
+            assert!(!explained.contains("not Thrift"), "{explained}");
         }
     }
 

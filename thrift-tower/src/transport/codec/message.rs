@@ -25,6 +25,22 @@ impl ProtocolSlot {
         self.0
     }
 
+    /// `protocol`, which a frame states (THeader's do): learned if the connection's is not
+    /// known yet; refused if it is another.
+    pub(super) fn stated(&mut self, protocol: Protocol) -> Result<Protocol, Error> {
+        match self.0 {
+            Some(p) if p != protocol => Err(ProtocolError::new(
+                ProtocolErrorKind::BadVersion,
+                format!("a frame says its message is {protocol}, but this connection speaks {p}"),
+            )
+            .into()),
+            _ => {
+                self.0 = Some(protocol);
+                Ok(protocol)
+            }
+        }
+    }
+
     /// The protocol of a message starting with `first`.
     pub(super) fn at(&mut self, first: u8) -> Result<Protocol, Error> {
         if let Some(p) = self.0 {

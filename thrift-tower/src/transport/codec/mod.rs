@@ -1,17 +1,18 @@
-//! [`MessageCodec`]: whole Thrift messages on a byte stream, framed, buffered, or either as
-//! the peer's first bytes say.
+//! [`MessageCodec`]: whole Thrift messages on a byte stream, framed, buffered, in THeader
+//! frames, or whichever the peer's first bytes say.
 //!
-//! Apache Thrift peers delimit messages in one of two ways:
+//! Apache Thrift peers delimit messages in one of three ways:
 //!
 //! ```text
 //! framed    | length: 4 bytes, big-endian | message (length bytes) |
 //! buffered  | message |   (no delimiter: the end is found by parsing the message)
+//! THeader   | length | 0x0FFF | flags | seqid | header section | message |
 //! ```
 //!
-//! Each way is a piece of its own ([`framed`], [`buffered`]), and so is telling them apart
-//! from a peer's first bytes ([`detect`]); what is inside a message, whatever delimits it,
-//! is read and written by [`message`]. A framing that joins later (THeader) is a new piece
-//! and a new [`Framing`]; the others do not change.
+//! Each way is a piece of its own ([`framed`], [`buffered`], [`header`]), and so is telling
+//! them apart from a peer's first bytes ([`detect`]); what is inside a message, whatever
+//! delimits it, is read and written by [`message`]. A framing that joins later is a new
+//! piece and a new [`Framing`]; the others do not change.
 //!
 //! The codec is a `tokio_util` [`Decoder`] and [`Encoder`]: every length a peer declares is
 //! checked against the [`Limits`] before anything is allocated for it.
@@ -20,8 +21,10 @@ mod buffered;
 mod detect;
 mod foreign;
 mod framed;
+mod header;
 mod message;
 
+pub use self::header::HeaderTransform;
 pub use self::message::{decode_message, encode_message};
 use std::fmt;
 use std::marker::PhantomData;
@@ -31,6 +34,7 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use self::buffered::Buffered;
 use self::framed::Framed;
+use self::header::Header;
 use self::message::ProtocolSlot;
 use crate::error::Error;
 use crate::message::Message;
@@ -47,7 +51,17 @@ pub enum Framing {
     Framed,
     /// Apache's `TBufferedTransport` (and plain `TSocket`): messages back to back.
     Buffered,
-    /// Whatever the peer's first message uses (for servers; a client must choose).
+    /// Apache's THeader (`THeaderTransport`, `THeaderProtocol`): each message in a frame
+    /// with key-value headers (the message's [`Headers`](crate::message::Headers)) and
+    /// payload transforms ([`HeaderTransform`]), in the binary or compact protocol. See
+    /// [`MessageCodec::with_header_transforms`].
+    Header,
+    /// THeader frames, each inside a [`Framed`](Framing::Framed) frame: what Apache's
+    /// `THeaderTransport` sends over a `TFramedTransport` (its cross-test programs with
+    /// `--transport framed --protocol header`).
+    FramedHeader,
+    /// Whatever the peer's first message uses, any of the above (for servers; a client
+    /// must choose).
     #[default]
     Auto,
 }
@@ -59,6 +73,7 @@ enum Delimiter {
     Detect,
     Framed(Framed),
     Buffered(Buffered),
+    Header(Header),
 }
 
 /// Reads and writes whole messages on a byte stream: it decodes `M` ([`Request`]s on a
@@ -98,6 +113,8 @@ pub struct MessageCodec<M> {
     delimiter: Delimiter,
     protocol: ProtocolSlot,
     limits: Limits,
+    /// The THeader transforms configured, for a THeader framing detected later.
+    header_transforms: Option<Vec<HeaderTransform>>,
     /// A message was decoded: the peer speaks Thrift.
     decoded_one: bool,
     _decodes: PhantomData<fn() -> M>,
@@ -107,18 +124,56 @@ impl<M> MessageCodec<M> {
     /// A codec with `framing`, for `protocol` (`None`: detect it), within `limits`.
     pub fn new(framing: Framing, protocol: Option<Protocol>, limits: Limits) -> Self {
         MessageCodec {
-            delimiter: Self::delimiter(framing, limits),
+            delimiter: Self::delimiter(framing, limits, None),
             protocol: ProtocolSlot::new(protocol),
             limits,
+            header_transforms: None,
             decoded_one: false,
             _decodes: PhantomData,
         }
     }
 
-    fn delimiter(framing: Framing, limits: Limits) -> Delimiter {
+    /// With THeader framing, applies `transforms` (in order) to the payload of every frame
+    /// written, whatever the peer's frames had. Without this, a codec repeats the
+    /// transforms of the last frame it read: a server compresses its replies to a client
+    /// that compresses its calls. An empty list sends every payload as it is.
+    ///
+    /// ```
+    /// use thrift_tower::protocol::{Limits, Protocol};
+    /// use thrift_tower::transport::{Framing, HeaderTransform, MessageCodec};
+    ///
+    /// let codec = MessageCodec::<thrift_tower::Response>::new(
+    ///     Framing::Header,
+    ///     Some(Protocol::Compact),
+    ///     Limits::default(),
+    /// )
+    /// .with_header_transforms([HeaderTransform::Zlib]);
+    /// # let _ = codec;
+    /// ```
+    pub fn with_header_transforms(
+        mut self,
+        transforms: impl IntoIterator<Item = HeaderTransform>,
+    ) -> Self {
+        let transforms: Vec<_> = transforms.into_iter().collect();
+        if let Delimiter::Header(header) = &mut self.delimiter {
+            header.set_transforms(Some(transforms.clone()));
+        }
+        self.header_transforms = Some(transforms);
+        self
+    }
+
+    fn delimiter(
+        framing: Framing,
+        limits: Limits,
+        header_transforms: Option<Vec<HeaderTransform>>,
+    ) -> Delimiter {
         match framing {
             Framing::Framed => Delimiter::Framed(Framed::new(limits)),
             Framing::Buffered => Delimiter::Buffered(Buffered::new(limits)),
+            Framing::Header => Delimiter::Header(Header::new(limits, false, header_transforms)),
+            Framing::FramedHeader => {
+                Delimiter::Header(Header::new(limits, true, header_transforms))
+            }
             Framing::Auto => Delimiter::Detect,
         }
     }
@@ -129,6 +184,8 @@ impl<M> MessageCodec<M> {
             Delimiter::Detect => Framing::Auto,
             Delimiter::Framed(_) => Framing::Framed,
             Delimiter::Buffered(_) => Framing::Buffered,
+            Delimiter::Header(ref header) if header.nested() => Framing::FramedHeader,
+            Delimiter::Header(_) => Framing::Header,
         }
     }
 
@@ -144,6 +201,7 @@ impl<M> Clone for MessageCodec<M> {
             delimiter: self.delimiter.clone(),
             protocol: self.protocol,
             limits: self.limits,
+            header_transforms: self.header_transforms.clone(),
             decoded_one: self.decoded_one,
             _decodes: PhantomData,
         }
@@ -165,18 +223,32 @@ impl<K: Default> Decoder for MessageCodec<Message<K>> {
     type Error = Error;
 
     /// The next whole message, taken out of `src`. When a connection's first message does
-    /// not decode because the peer speaks something else (TLS, HTTP, zlib...), the error
-    /// says what.
+    /// not decode because the peer speaks something else (TLS, HTTP, zlib...) or frames its
+    /// messages otherwise (THeader on a codec set to framed), the error says what.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Message<K>>, Error> {
         if let Delimiter::Detect = self.delimiter {
             match detect::framing(src) {
-                Some(framing) => self.delimiter = Self::delimiter(framing, self.limits),
+                Some(framing) => {
+                    self.delimiter =
+                        Self::delimiter(framing, self.limits, self.header_transforms.clone());
+                }
                 None => return Ok(None),
             }
         }
+        // The first bytes, kept until a message decodes: a framing takes a frame out of
+        // `src` before it finds that the frame holds no message it reads.
+        let mut first = [0u8; foreign::LOOKS_AT];
+        let kept = if self.decoded_one {
+            0
+        } else {
+            let n = src.len().min(first.len());
+            first[..n].copy_from_slice(&src[..n]);
+            n
+        };
         let decoded = match &mut self.delimiter {
             Delimiter::Framed(framed) => framed.decode(src, &mut self.protocol),
             Delimiter::Buffered(buffered) => buffered.decode(src, &mut self.protocol),
+            Delimiter::Header(header) => header.decode(src, &mut self.protocol),
             Delimiter::Detect => Ok(None),
         };
         match decoded {
@@ -184,7 +256,7 @@ impl<K: Default> Decoder for MessageCodec<Message<K>> {
                 self.decoded_one = true;
                 Ok(Some(message))
             }
-            Err(e) if !self.decoded_one => Err(foreign::explain(e, src)),
+            Err(e) if !self.decoded_one => Err(foreign::explain(e, &first[..kept])),
             other => other,
         }
     }
@@ -199,6 +271,7 @@ impl<M, K> Encoder<Message<K>> for MessageCodec<M> {
         match &mut self.delimiter {
             Delimiter::Framed(framed) => framed.encode(&item, dst),
             Delimiter::Buffered(buffered) => buffered.encode(&item, dst),
+            Delimiter::Header(header) => header.encode(&item, dst),
             Delimiter::Detect => message::write(&item, dst),
         }
     }
