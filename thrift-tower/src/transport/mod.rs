@@ -12,8 +12,10 @@
 //!   such streams; a TLS acceptor or an in-memory pipe is another.
 //! - **Connectors** (clients): any `tower::Service` from an [`Address`] to a byte stream.
 //!   [`TcpConnector`] and `UnixConnector` are two; a TLS connector wraps the TCP one.
-//! - **Stream wrappers** (compression, say) wrap the byte stream between the connection
-//!   source and the framing, on either side.
+//! - **Stream wrappers** wrap the byte stream between the connection source and the
+//!   framing, on either side: [`ZlibStream`] compresses it (Apache's `TZlibTransport`),
+//!   plugged in by [`ZlibIncoming`] around a server's connections and [`ZlibConnector`]
+//!   around a channel's connector.
 //!
 //! Socket options (`TCP_NODELAY`, keepalive) are set in [`tcp`'s](TcpConnector) one place,
 //! on accepted and connected sockets alike.
@@ -25,6 +27,7 @@ mod incoming;
 mod tcp;
 #[cfg(unix)]
 mod unix;
+mod zlib;
 
 pub(crate) use self::buffer::IoBuffer;
 pub use self::codec::{Framing, MessageCodec, decode_message, encode_message};
@@ -36,3 +39,6 @@ pub(crate) use self::tcp::SocketOptions;
 pub use self::tcp::{DEFAULT_TCP_KEEPALIVE, TcpConnector, TcpIncoming};
 #[cfg(unix)]
 pub use self::unix::{UnixConnector, UnixIncoming};
+pub use self::zlib::{
+    DEFAULT_ZLIB_LEVEL, ZlibConnect, ZlibConnector, ZlibIncoming, ZlibLayer, ZlibStream,
+};
