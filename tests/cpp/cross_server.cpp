@@ -3,7 +3,7 @@
 // Usage:
 //
 //     cross_server --port N [--protocol binary|compact|json|multi|multic|multij]
-//                  [--transport buffered|framed|http] [--host H] [--verbose]
+//                  [--transport buffered|framed|http|zlib] [--zlib] [--host H] [--verbose]
 //
 // It is compiled with the code `thrift --gen cpp` makes from Apache's ThriftTest.thrift
 // (see tests/src/apache_cpp.rs). Flags are those of Apache Thrift's cross-test programs, as
@@ -21,6 +21,8 @@
 // It serves with a TThreadedServer (a thread per connection) over TBufferedTransportFactory,
 // TFramedTransportFactory or, for http, THttpServerTransportFactory (as Apache's own test
 // server does), with TBinaryProtocolFactory, TCompactProtocolFactory or TJSONProtocolFactory.
+// With `--zlib` or `--transport zlib` the buffered factory is wrapped in a
+// TZlibTransportFactory, as Apache's test server does: zlib on the socket, buffered inside.
 // Over http each connection carries a sequence of POST requests to any path, each answered
 // `HTTP/1.1 200 OK` with `Connection: Keep-Alive`; a oneway call gets no response at all,
 // since the processor writes nothing for it. It prints one line,
@@ -51,6 +53,7 @@
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/THttpServer.h>
 #include <thrift/transport/TServerSocket.h>
+#include <thrift/transport/TZlibTransport.h>
 
 #include "SecondService.h"
 #include "ThriftTest.h"
@@ -70,6 +73,7 @@ using apache::thrift::transport::TFramedTransportFactory;
 using apache::thrift::transport::THttpServerTransportFactory;
 using apache::thrift::transport::TServerSocket;
 using apache::thrift::transport::TTransportFactory;
+using apache::thrift::transport::TZlibTransportFactory;
 
 namespace test = thrift::test;
 
@@ -287,7 +291,7 @@ private:
   std::cerr << "cross_server: " << problem << "\n"
             << "usage: cross_server [--host H] [--port N] "
                "[--protocol binary|compact|json|multi|multic|multij] "
-               "[--transport buffered|framed|http] [--verbose]"
+               "[--transport buffered|framed|http|zlib] [--zlib] [--verbose]"
             << std::endl;
   std::exit(2);
 }
@@ -332,6 +336,10 @@ int main(int argc, char** argv) {
   } else {
     transports = std::make_shared<TBufferedTransportFactory>();
   }
+  if (options.zlib) {
+    // As Apache's own test server: each buffered transport wrapped in a TZlibTransport.
+    transports = std::make_shared<TZlibTransportFactory>(transports);
+  }
 
   std::shared_ptr<TProcessor> processor =
       std::make_shared<test::ThriftTestProcessor>(std::make_shared<ThriftTestHandler>());
@@ -348,7 +356,8 @@ int main(int argc, char** argv) {
   auto socket = std::make_shared<TServerSocket>(options.host, options.port);
   TThreadedServer server(processor, socket, transports, protocols);
   server.setServerEventHandler(
-      std::make_shared<Announcer>(socket, options.protocol + "/" + options.transport));
+      std::make_shared<Announcer>(
+          socket, options.protocol + "/" + (options.zlib ? "zlib" : options.transport)));
   try {
     server.serve();
   } catch (const std::exception& e) {

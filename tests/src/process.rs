@@ -13,8 +13,8 @@ use crate::apache_python::{PYTHON, thrift_test_idl};
 
 /// What to do when a tool is missing.
 pub const SETUP_HINT: &str = "run tests/setup-debian.sh (it installs Debian's thrift-compiler, \
-                              python3-thrift, libthrift-dev, libboost-dev, g++, nodejs, npm \
-                              and chromium)";
+                              python3-thrift, libthrift-dev, libboost-dev, zlib1g-dev, g++, \
+                              nodejs, npm and chromium)";
 
 /// `program arg arg...`, for reports.
 pub fn describe(command: &Command) -> String {
@@ -23,6 +23,16 @@ pub fn describe(command: &Command) -> String {
         .map(|a| a.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The cross-test flags for `protocol` and `transport`, as Apache's cross-test runner
+/// passes them: `zlib` both as the transport and as a flag (`--transport zlib --zlib`).
+pub fn cross_flags<'a>(protocol: &'a str, transport: &'a str) -> Vec<&'a str> {
+    let mut flags = vec!["--protocol", protocol, "--transport", transport];
+    if transport == "zlib" {
+        flags.push("--zlib");
+    }
+    flags
 }
 
 /// A port nothing listens on right now.

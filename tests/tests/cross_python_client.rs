@@ -2,7 +2,9 @@
 //! and transport of Apache's cross-test suite.
 //!
 //! Each test starts `thrift-test-server` (this package's binary) on a free port, once per
-//! transport (`buffered`, `framed`, `http`), and runs `tests/python/cross_client.py` against it with
+//! transport (`buffered`, `framed`, `http`, and `zlib`: Apache's TZlibTransport over buffered,
+//! flagged `--transport zlib --zlib` as Apache's cross-test runner does), and runs
+//! `tests/python/cross_client.py` against it with
 //! Debian's `/usr/bin/python3` and the code `thrift --gen py` makes from Apache's
 //! `ThriftTest.thrift`. The client calls every ThriftTest method (and, multiplexed,
 //! SecondService), checks each answer and the reply's sequence id and name, and ends with
@@ -18,12 +20,12 @@ use std::time::Duration;
 
 use tests::apache_python::{PYTHON, repo_root};
 use tests::process::{
-    GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, describe,
-    generated_python, run_bounded,
+    GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, cross_flags,
+    describe, generated_python, run_bounded,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
-const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+const TRANSPORTS: [&str; 4] = ["buffered", "framed", "http", "zlib"];
 /// How long the server may take to print that it listens.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the Python client may take; each of its calls is also bounded by
@@ -75,7 +77,7 @@ fn check_protocol(protocol: &str) {
 fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Result<(), String> {
     let server = RunningServer::on_free_port(
         Path::new(SERVER),
-        &["--protocol", protocol, "--transport", transport],
+        &cross_flags(protocol, transport),
         SERVER_START,
     )?;
     let script = repo_root().join("tests/python/cross_client.py");
@@ -85,7 +87,7 @@ fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Res
         .arg(&script)
         .arg(generated.path())
         .args(server.address.client_args())
-        .args(["--protocol", protocol, "--transport", transport])
+        .args(cross_flags(protocol, transport))
         .args(["--timeout", CALL_TIMEOUT_SECS]);
     let client = describe(&command);
     let run = run_bounded(&mut command, CLIENT_RUN)

@@ -4,10 +4,12 @@
 //!
 //! Each `python_server_*` test starts `tests/python/cross_server.py` with Debian's
 //! `/usr/bin/python3` and the code `thrift --gen py` makes from Apache's `ThriftTest.thrift`,
-//! once per transport (`buffered`, `framed`, `http`), on a port it picks itself, waits until it
-//! accepts connections, and runs the client against it. `our_server_all_combinations` does
-//! the same with `thrift-test-server` for all eighteen protocol and transport pairs, and
-//! `our_server_unix_socket` over a Unix domain socket. The client calls every ThriftTest
+//! once per transport (`buffered`, `framed`, `http`, and `zlib`: Apache's TZlibTransport over
+//! buffered, flagged `--transport zlib --zlib` as Apache's cross-test runner does), on a port
+//! it picks itself, waits until it accepts connections, and runs the client against it.
+//! `our_server_all_combinations` does the same with `thrift-test-server` for all
+//! twenty-four protocol and transport pairs, and `our_server_unix_socket` over a Unix domain
+//! socket. The client calls every ThriftTest
 //! method (and, multiplexed, SecondService), checks each answer, and ends with
 //! `N passed, M failed`; a test wants exit status 0 and `0 failed`, and shows the client's
 //! whole output and the server's stderr otherwise.
@@ -21,14 +23,14 @@ use std::time::Duration;
 
 use tests::apache_python::{PYTHON, repo_root};
 use tests::process::{
-    GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, describe,
-    generated_python, nanos, run_bounded,
+    GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, cross_flags,
+    describe, generated_python, nanos, run_bounded,
 };
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_thrift-test-client");
 const OUR_SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
 const PROTOCOLS: [&str; 6] = ["binary", "compact", "json", "multi", "multic", "multij"];
-const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+const TRANSPORTS: [&str; 4] = ["buffered", "framed", "http", "zlib"];
 /// How long a server may take to print that it listens, and then to accept a connection.
 const SERVER_START: Duration = Duration::from_secs(30);
 /// How long one run of the client may take; each of its calls is also bounded by the
@@ -82,7 +84,11 @@ fn our_server_all_combinations() {
 fn our_server_unix_socket() {
     check_pairs(
         "thrift-test-client against thrift-test-server over a Unix domain socket",
-        [("binary", "buffered"), ("multic", "framed")],
+        [
+            ("binary", "buffered"),
+            ("multic", "framed"),
+            ("json", "zlib"),
+        ],
         |p, t| our_unix_server(p, t).and_then(|server| run_client(&server, p, t)),
     );
 }
@@ -128,12 +134,9 @@ fn check_python_server(protocol: &str) {
 /// Runs `thrift-test-client` against `server` and checks its exit status and summary.
 fn run_client(server: &RunningServer, protocol: &str, transport: &str) -> Result<(), String> {
     let mut command = Command::new(CLIENT);
-    command.args(server.address.client_args()).args([
-        "--protocol",
-        protocol,
-        "--transport",
-        transport,
-    ]);
+    command
+        .args(server.address.client_args())
+        .args(cross_flags(protocol, transport));
     let client = describe(&command);
     let run =
         run_bounded(&mut command, CLIENT_RUN).map_err(|e| format!("cannot run {client}: {e}"))?;
@@ -165,8 +168,8 @@ fn python_server_of_type(
         .arg("-B")
         .arg(&script)
         .arg(generated.path())
-        .args(["--port", "0", "--protocol", protocol])
-        .args(["--transport", transport])
+        .args(["--port", "0"])
+        .args(cross_flags(protocol, transport))
         .args(["--server-type", server_type]);
     RunningServer::on_printed_port(&mut command, SERVER_START)
         .map_err(|e| format!("{e}; {SETUP_HINT}"))
@@ -176,7 +179,7 @@ fn python_server_of_type(
 fn our_tcp_server(protocol: &str, transport: &str) -> Result<RunningServer, String> {
     RunningServer::on_free_port(
         Path::new(OUR_SERVER),
-        &["--protocol", protocol, "--transport", transport],
+        &cross_flags(protocol, transport),
         SERVER_START,
     )
 }
@@ -190,11 +193,9 @@ fn our_unix_server(protocol: &str, transport: &str) -> Result<RunningServer, Str
         nanos()
     ));
     let mut command = Command::new(OUR_SERVER);
-    command.arg("--domain-socket").arg(&path).args([
-        "--protocol",
-        protocol,
-        "--transport",
-        transport,
-    ]);
+    command
+        .arg("--domain-socket")
+        .arg(&path)
+        .args(cross_flags(protocol, transport));
     RunningServer::on_unix_socket(&mut command, path, SERVER_START)
 }

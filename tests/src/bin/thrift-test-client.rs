@@ -1,7 +1,8 @@
 //! The ThriftTest client of Apache's cross-test suite:
 //! `thrift-test-client --host H --port N --protocol binary|compact|json|multi|multic|multij
-//! --transport buffered|framed [--domain-socket PATH]` (flags as `--flag value` or
-//! `--flag=value`).
+//! --transport buffered|framed|http|zlib [--zlib] [--domain-socket PATH]` (flags as
+//! `--flag value` or `--flag=value`). With zlib (`--zlib` or `--transport zlib`) the
+//! connection is a zlib stream (`ZlibConnector`) carrying buffered messages.
 //!
 //! It connects one [`Channel`] and calls every ThriftTest method through the generated
 //! client, several times with different arguments, checking each answer against what
@@ -35,7 +36,9 @@ use tests::thrift_test_handler::{insanity_answer, map_map};
 use thrift_tower::bytes::Bytes;
 use thrift_tower::layer::MultiplexLayer;
 use thrift_tower::protocol::Protocol;
-use thrift_tower::transport::Framing;
+#[cfg(unix)]
+use thrift_tower::transport::UnixConnector;
+use thrift_tower::transport::{Framing, TcpConnector, ZlibConnector};
 use thrift_tower::{Channel, Endpoint, Error, Request, Response};
 use tower::{Service, ServiceBuilder};
 
@@ -112,7 +115,7 @@ async fn main() -> ExitCode {
         .timeout(CALL_TIMEOUT);
     println!("thrift-test-client: {} to {target}", options.describe());
 
-    let channel = match connect(&endpoint).await {
+    let channel = match connect(&endpoint, options.zlib).await {
         Ok(c) => c,
         Err(e) => {
             println!("FAIL connect: cannot connect to {target}: {e}");
@@ -197,11 +200,28 @@ fn endpoint(options: &Options) -> Result<(Endpoint, String), String> {
     }
 }
 
-/// Connects, retrying for a while: the server may still be starting.
-async fn connect(endpoint: &Endpoint) -> Result<Channel, Error> {
+/// Connects, retrying for a while: the server may still be starting. With `zlib`, through
+/// a `ZlibConnector` around the connector the endpoint would use.
+async fn connect(endpoint: &Endpoint, zlib: bool) -> Result<Channel, Error> {
     let deadline = Instant::now() + CONNECT_WAIT;
     loop {
-        match endpoint.connect().await {
+        let connected = match (zlib, endpoint.address().host_port()) {
+            (false, _) => endpoint.connect().await,
+            (true, Some(_)) => {
+                endpoint
+                    .connect_with_connector(ZlibConnector::new(TcpConnector::new()))
+                    .await
+            }
+            #[cfg(unix)]
+            (true, None) => {
+                endpoint
+                    .connect_with_connector(ZlibConnector::new(UnixConnector))
+                    .await
+            }
+            #[cfg(not(unix))]
+            (true, None) => endpoint.connect().await,
+        };
+        match connected {
             Ok(channel) => return Ok(channel),
             Err(e) if Instant::now() >= deadline => return Err(e),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,

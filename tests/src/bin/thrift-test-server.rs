@@ -1,10 +1,11 @@
 //! The ThriftTest server of Apache's cross-test suite:
 //! `thrift-test-server --port N --protocol binary|compact|json|multi|multic|multij
-//! --transport buffered|framed|http [--domain-socket PATH]`.
+//! --transport buffered|framed|http|zlib [--zlib] [--domain-socket PATH]`.
 //!
 //! It prints one line when it is listening, then serves until killed. `multi*` protocols
 //! register ThriftTest as `ThriftTest` and a second service as `SecondService`, as Apache's
-//! servers do, so multiplexed clients can call both.
+//! servers do, so multiplexed clients can call both. With zlib (`--zlib` or `--transport
+//! zlib`) every connection is a zlib stream (`ZlibIncoming`) carrying buffered messages.
 
 use std::process::ExitCode;
 
@@ -12,7 +13,7 @@ use tests::cross::{CrossArgs, Transport, parse_command_line};
 use tests::thrift_test::{SecondServiceServer, ThriftTestServer};
 use tests::thrift_test_handler::ThriftTestHandler;
 use thrift_tower::Server;
-use thrift_tower::transport::{Framing, TcpIncoming};
+use thrift_tower::transport::{Framing, TcpIncoming, ZlibIncoming};
 
 /// The ThriftTest server of Apache's cross-test suite.
 #[derive(Debug, clap::Parser)]
@@ -48,7 +49,23 @@ async fn main() -> ExitCode {
                 "thrift-test-server listening on {path} ({})",
                 options.describe()
             );
-            router.serve_unix(path, std::future::pending()).await
+            if options.zlib {
+                match thrift_tower::transport::UnixIncoming::bind(path) {
+                    Ok(incoming) => {
+                        let served = router
+                            .serve_with_incoming(
+                                ZlibIncoming::new(incoming),
+                                std::future::pending(),
+                            )
+                            .await;
+                        let _ = std::fs::remove_file(path);
+                        served
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            } else {
+                router.serve_unix(path, std::future::pending()).await
+            }
         }
         #[cfg(not(unix))]
         Some(_) => {
@@ -82,6 +99,11 @@ async fn main() -> ExitCode {
                         service,
                         std::future::pending(),
                     )
+                    .await
+            } else if options.zlib {
+                let incoming = ZlibIncoming::new(TcpIncoming::from_listener(listener));
+                router
+                    .serve_with_incoming(incoming, std::future::pending())
                     .await
             } else {
                 router
