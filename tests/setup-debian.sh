@@ -13,6 +13,8 @@ packages=(
     g++               # compiles the C++ cross-test programs (tests/cpp) against libthrift-dev
     libboost-dev      # Boost headers, which Apache's C++ headers include (TBufferTransports.h,
                       # TMultiplexedProcessor.h...) but libthrift-dev does not depend on
+    zlib1g-dev        # zlib.h and libz, which Apache's TZlibTransport.h and libthriftz need
+                      # (the zlib cross tests) but libthrift-dev does not depend on
     nodejs            # runs npm and the bundler of examples/web/build.sh
     npm               # installs Apache's JavaScript library (npm `thrift`) for the web page
     chromium          # the headless browser of tests/tests/browser.rs
@@ -44,6 +46,7 @@ fi
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust 1.85 or newer" >&2; exit 1; }
 thrift --version
 command -v g++ >/dev/null || { echo "setup: g++ not found" >&2; exit 1; }
+test -f /usr/include/zlib.h || { echo "setup: zlib.h not found" >&2; exit 1; }
 /usr/bin/python3 -c 'import thrift.protocol.TJSONProtocol, thrift.protocol.TCompactProtocol' \
     || { echo "setup: /usr/bin/python3 cannot import thrift" >&2; exit 1; }
 chromium --version 2>/dev/null || { echo "setup: chromium does not run" >&2; exit 1; }

@@ -4,8 +4,8 @@
 //
 //     cross_client --port N
 //                  [--protocol binary|compact|json|header|multi|multic|multih|multij]
-//                  [--transport buffered|framed|http] [--path /PATH] [--host H]
-//                  [--timeout SECONDS] [--connect-wait SECONDS]
+//                  [--transport buffered|framed|http|zlib] [--zlib] [--ssl] [--path /PATH]
+//                  [--host H] [--timeout SECONDS] [--connect-wait SECONDS]
 //
 // It is compiled with the code `thrift --gen cpp` makes from Apache's ThriftTest.thrift
 // (see tests/src/apache_cpp.rs). Flags are those of Apache Thrift's cross-test programs, as
@@ -14,6 +14,9 @@
 // "SecondService", on the same connection. header and multih are Apache's THeaderProtocol
 // (compact inside, its default) over the buffered or framed transport, as Apache's own test
 // client stacks it; THeader does not run over http.
+//
+// `--zlib` or `--transport zlib` wraps the buffered transport in a TZlibTransport, as
+// Apache's own test client does: zlib on the socket, flushed after each call.
 //
 // `--transport http` wraps the socket in Apache's THttpClient, which POSTs each call to
 // `--path` ("/" unless told; Apache's own test client uses "/service") with `Host: H` (the
@@ -80,6 +83,7 @@
 #include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
+#include <thrift/transport/TZlibTransport.h>
 
 #include "SecondService.h"
 #include "ThriftTest.h"
@@ -103,6 +107,7 @@ using apache::thrift::transport::TSocket;
 using apache::thrift::transport::TSSLSocketFactory;
 using apache::thrift::transport::TTransport;
 using apache::thrift::transport::TTransportException;
+using apache::thrift::transport::TZlibTransport;
 
 namespace test = thrift::test;
 using test::Insanity;
@@ -273,6 +278,10 @@ public:
       transport = std::make_shared<THttpClient>(socket, options_.host, options_.path);
     } else {
       transport = std::make_shared<TBufferedTransport>(socket);
+    }
+    if (options_.zlib) {
+      // As Apache's own test client: zlib around the buffered transport.
+      transport = std::make_shared<TZlibTransport>(transport);
     }
     transport->open();
     std::shared_ptr<TProtocol> protocol;
@@ -1089,7 +1098,8 @@ std::string describe_error(bool in_call = false) {
   std::cerr << "cross_client: " << problem << "\n"
             << "usage: cross_client [--host H] [--port N] "
                "[--protocol binary|compact|json|header|multi|multic|multih|multij] "
-               "[--transport buffered|framed|http] [--ssl [--ca F --cert F --key F]] [--path /PATH] [--timeout SECONDS] "
+               "[--transport buffered|framed|http|zlib] [--zlib] [--ssl [--ca F --cert F --key F]] "
+               "[--path /PATH] [--timeout SECONDS] "
                "[--connect-wait SECONDS]"
             << std::endl;
   std::exit(ERR_UNKNOWN);
@@ -1138,8 +1148,9 @@ int main(int argc, char** argv) {
       [](const char* message) { std::fprintf(stderr, "libthrift: %s\n", message); });
 
   const std::string path = g_options.transport == "http" ? " (POST " + g_options.path + ")" : "";
-  std::printf("cross_client: %s/%s to %s:%d%s\n", g_options.protocol.c_str(),
-              g_options.transport.c_str(), g_options.host.c_str(), g_options.port, path.c_str());
+  const std::string transport = g_options.zlib ? "zlib" : g_options.transport;
+  std::printf("cross_client: %s/%s to %s:%d%s\n", g_options.protocol.c_str(), transport.c_str(),
+              g_options.host.c_str(), g_options.port, path.c_str());
   std::fflush(stdout);
 
   Connection conn(g_options);

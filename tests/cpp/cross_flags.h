@@ -1,6 +1,10 @@
 // The command line the cross-test programs share: Apache Thrift's cross-test flags
-// `--host H --port N --protocol P --transport T`, each as `--flag value` or `--flag=value`,
-// and whatever flags a program adds of its own.
+// `--host H --port N --protocol P --transport T [--zlib]`, each as `--flag value` or
+// `--flag=value`, and whatever flags a program adds of its own.
+//
+// Apache's cross-test runner names zlib as a transport and passes it both ways,
+// `--transport=zlib --zlib`: TZlibTransport over the buffered transport. Either spelling,
+// or both, means that here; zlib with framed or http is refused.
 #pragma once
 
 #include <cstdlib>
@@ -12,7 +16,7 @@ struct CrossFlags {
   std::string host;
   int port = 9090;
   std::string protocol = "binary";
-  // buffered, framed or http.
+  // buffered, framed or http (`--transport zlib` is buffered with `zlib`).
   std::string transport = "buffered";
   // --ssl, and its PEM files: this program's certificate and key, and the CA to trust.
   // Empty: the project's test keys (CROSS_KEYS_DIR, given by the build).
@@ -25,6 +29,8 @@ struct CrossFlags {
   static std::string key_file(const std::string& given, const std::string& name) {
     return given.empty() ? std::string(CROSS_KEYS_DIR) + "/" + name : given;
   }
+  // TZlibTransport around the buffered transport.
+  bool zlib = false;
 };
 
 // Parses argv into `flags`. `lowest_port` is the smallest port accepted (0 lets a server
@@ -74,7 +80,7 @@ void parse_cross_flags(int argc, char** argv, CrossFlags& flags, long lowest_por
     } else if (flag == "--transport") {
       flags.transport = take();
       if (flags.transport != "buffered" && flags.transport != "framed"
-          && flags.transport != "http") {
+          && flags.transport != "http" && flags.transport != "zlib") {
         usage("unknown transport `" + flags.transport + "`");
       }
     } else if (flag == "--ssl") {
@@ -85,8 +91,17 @@ void parse_cross_flags(int argc, char** argv, CrossFlags& flags, long lowest_por
       flags.key = take();
     } else if (flag == "--ca") {
       flags.ca = take();
+    } else if (flag == "--zlib" && !has_value) {
+      flags.zlib = true;
     } else if (!own(flag, take)) {
       usage("unknown option `" + arg + "`");
     }
+  }
+  if (flags.transport == "zlib") {
+    flags.transport = "buffered";
+    flags.zlib = true;
+  }
+  if (flags.zlib && flags.transport != "buffered") {
+    usage("--zlib runs over the buffered transport only (--transport zlib)");
   }
 }

@@ -4,7 +4,7 @@
 //
 //     cross_server --port N
 //                  [--protocol binary|compact|json|header|multi|multic|multih|multij]
-//                  [--transport buffered|framed|http] [--host H] [--verbose]
+//                  [--transport buffered|framed|http|zlib] [--zlib] [--ssl] [--host H] [--verbose]
 //
 // It is compiled with the code `thrift --gen cpp` makes from Apache's ThriftTest.thrift
 // (see tests/src/apache_cpp.rs). Flags are those of Apache Thrift's cross-test programs, as
@@ -25,6 +25,8 @@
 // It serves with a TThreadedServer (a thread per connection) over TBufferedTransportFactory,
 // TFramedTransportFactory or, for http, THttpServerTransportFactory (as Apache's own test
 // server does), with TBinaryProtocolFactory, TCompactProtocolFactory or TJSONProtocolFactory.
+// With `--zlib` or `--transport zlib` the buffered factory is wrapped in a
+// TZlibTransportFactory, as Apache's test server does: zlib on the socket, buffered inside.
 // Over http each connection carries a sequence of POST requests to any path, each answered
 // `HTTP/1.1 200 OK` with `Connection: Keep-Alive`; a oneway call gets no response at all,
 // since the processor writes nothing for it. It prints one line,
@@ -59,6 +61,7 @@
 #include <thrift/transport/TSSLServerSocket.h>
 #include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TServerSocket.h>
+#include <thrift/transport/TZlibTransport.h>
 
 #include "SecondService.h"
 #include "ThriftTest.h"
@@ -81,6 +84,7 @@ using apache::thrift::transport::TServerSocket;
 using apache::thrift::transport::TSSLServerSocket;
 using apache::thrift::transport::TSSLSocketFactory;
 using apache::thrift::transport::TTransportFactory;
+using apache::thrift::transport::TZlibTransportFactory;
 
 namespace test = thrift::test;
 
@@ -298,7 +302,7 @@ private:
   std::cerr << "cross_server: " << problem << "\n"
             << "usage: cross_server [--host H] [--port N] "
                "[--protocol binary|compact|json|header|multi|multic|multih|multij] "
-               "[--transport buffered|framed|http] [--ssl [--cert F --key F]] [--verbose]"
+               "[--transport buffered|framed|http|zlib] [--zlib] [--ssl [--cert F --key F]] [--verbose]"
             << std::endl;
   std::exit(2);
 }
@@ -349,6 +353,10 @@ int main(int argc, char** argv) {
   } else {
     transports = std::make_shared<TBufferedTransportFactory>();
   }
+  if (options.zlib) {
+    // As Apache's own test server: each buffered transport wrapped in a TZlibTransport.
+    transports = std::make_shared<TZlibTransportFactory>(transports);
+  }
 
   std::shared_ptr<TProcessor> processor =
       std::make_shared<test::ThriftTestProcessor>(std::make_shared<ThriftTestHandler>());
@@ -381,7 +389,8 @@ int main(int argc, char** argv) {
   }
   server.setServerEventHandler(
       std::make_shared<Announcer>(
-          socket, options.protocol + "/" + options.transport + (options.ssl ? " over TLS" : "")));
+          socket, options.protocol + "/" + (options.zlib ? "zlib" : options.transport)
+                      + (options.ssl ? " over TLS" : "")));
   try {
     server.serve();
   } catch (const std::exception& e) {

@@ -5,7 +5,7 @@ Usage (Debian's /usr/bin/python3, which has python3-thrift):
 
     /usr/bin/python3 cross_client.py GEN_PY_DIR --port N
         [--protocol binary|compact|json|header|multi|multic|multih|multij]
-        [--transport buffered|framed|http] [--path /PATH] [--host H]
+        [--transport buffered|framed|http|zlib] [--zlib] [--ssl] [--path /PATH] [--host H]
         [--timeout SECONDS] [--connect-wait SECONDS]
 
 GEN_PY_DIR is the output folder of `thrift --gen py -out GEN_PY_DIR ThriftTest.thrift`
@@ -15,6 +15,11 @@ Flags are those of Apache Thrift's cross-test programs, as `--flag value` or
 named "ThriftTest" and also call SecondService, named "SecondService". header and multih
 are Apache's THeaderProtocol (binary inside, its default), stacked on the buffered or
 framed transport as Apache's own TestClient.py stacks it; THeader does not run over http.
+
+`--zlib` (or `--transport zlib`, Apache's cross-test runner passes both) wraps the
+buffered transport in Apache's TZlibTransport at level 9, as Apache's own Python test client
+does: the bytes on the socket are one zlib stream, flushed after every call; zlib with
+framed or http is refused.
 
 `--transport http` sends each call as its own HTTP POST to http://HOST:PORT/PATH
 (`--path`, "/" unless told) through Apache's THttpClient, which opens a new connection for
@@ -56,10 +61,10 @@ from thrift.protocol import (
     TMultiplexedProtocol,
     TProtocolDecorator,
 )
-from thrift.transport import THttpClient, TSocket, TSSLSocket, TTransport
+from thrift.transport import THttpClient, TSocket, TSSLSocket, TTransport, TZlibTransport
 
 PROTOCOLS = ("binary", "compact", "json", "header", "multi", "multic", "multih", "multij")
-TRANSPORTS = ("buffered", "framed", "http")
+TRANSPORTS = ("buffered", "framed", "http", "zlib")
 
 
 KEYS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "keys")
@@ -76,6 +81,8 @@ def parse_args(argv):
     parser.add_argument("--port", type=int, default=9090)
     parser.add_argument("--protocol", choices=PROTOCOLS, default="binary")
     parser.add_argument("--transport", choices=TRANSPORTS, default="buffered")
+    parser.add_argument("--zlib", action="store_true",
+                        help="zlib over the buffered transport (TZlibTransport)")
     parser.add_argument(
         "--path",
         default="/",
@@ -104,6 +111,10 @@ def parse_args(argv):
         help="how long to keep retrying the first connection, in seconds (default 5)",
     )
     options = parser.parse_args(argv)
+    if options.transport == "zlib":
+        options.transport, options.zlib = "buffered", True
+    if options.zlib and options.transport != "buffered":
+        parser.error("--zlib runs over the buffered transport only (--transport zlib)")
     if not options.path.startswith("/"):
         parser.error("--path must start with /: %r" % options.path)
     if options.protocol in ("header", "multih") and options.transport == "http":
@@ -268,6 +279,8 @@ class Connection(object):
                 transport = TTransport.TFramedTransport(sock)
             else:
                 transport = TTransport.TBufferedTransport(sock)
+            if self.options.zlib:
+                transport = TZlibTransport.TZlibTransport(transport, 9)
         transport.open()
         base = self.options.protocol
         if base in ("binary", "multi"):
@@ -743,7 +756,8 @@ def main():
                 del os.environ[name]
     conn = Connection(OPTIONS)
     print("cross_client.py: %s/%s to %s:%d%s" % (
-        OPTIONS.protocol, OPTIONS.transport, OPTIONS.host, OPTIONS.port,
+        OPTIONS.protocol, "zlib" if OPTIONS.zlib else OPTIONS.transport, OPTIONS.host,
+        OPTIONS.port,
         " (POST %s)" % OPTIONS.path if OPTIONS.transport == "http" else ""), flush=True)
     error = connect_first(conn)
     if error is not None:

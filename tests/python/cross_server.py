@@ -5,7 +5,7 @@ Usage (Debian's /usr/bin/python3, which has python3-thrift):
 
     /usr/bin/python3 cross_server.py GEN_PY_DIR --port N
         [--protocol binary|compact|json|header|multi|multic|multih|multij]
-        [--transport buffered|framed|http] [--host H] [-v|--verbose]
+        [--transport buffered|framed|http|zlib] [--zlib] [--ssl] [--host H] [-v|--verbose]
 
 GEN_PY_DIR is the output folder of `thrift --gen py -out GEN_PY_DIR ThriftTest.thrift`
 (the folder holding the `ThriftTest` package; a folder holding `gen-py` also works).
@@ -23,6 +23,14 @@ also answers ThriftTest calls that carry no service name. secondtestString(s) an
 THeaderProtocol on the buffered or framed transport, as Apache's TestServer.py stacks it,
 but accepting THeader clients only (Apache's test server also answers framed and unframed
 binary and compact clients on it): a client that does not speak THeader fails.
+
+`--zlib` (or `--transport zlib`; Apache's cross-test runner passes both) serves every
+connection through Apache's TZlibTransport directly on the socket, as Apache's own Python
+test server does with TZlibTransportFactory (zlib with framed or http is refused). The
+factory here makes a new TZlibTransport each time it is asked instead of caching the last
+one as TZlibTransportFactory does: TThreadedServer asks for a connection's input and output
+transports from the connection's own thread, and the factory's cache of one is then shared
+by all threads, so under concurrent connections one could be handed another's transport.
 
 It prints one line, `cross_server.py listening on port N (PROTOCOL/TRANSPORT)`, once it is
 listening, then serves until it is killed: a TThreadedServer (a thread per connection) for
@@ -52,12 +60,12 @@ from thrift.Thrift import TException
 from thrift.TMultiplexedProcessor import TMultiplexedProcessor
 from thrift.protocol import TBinaryProtocol, TCompactProtocol, THeaderProtocol, TJSONProtocol
 from thrift.server import THttpServer, TNonblockingServer, TServer
-from thrift.transport import THeaderTransport, TSocket, TSSLSocket, TTransport
+from thrift.transport import THeaderTransport, TSocket, TSSLSocket, TTransport, TZlibTransport
 
 KEYS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "keys")
 
 PROTOCOLS = ("binary", "compact", "json", "header", "multi", "multic", "multih", "multij")
-TRANSPORTS = ("buffered", "framed", "http")
+TRANSPORTS = ("buffered", "framed", "http", "zlib")
 # Apache's cross-test flag: which of the Python library's servers serves the sockets.
 SERVER_TYPES = ("threaded", "threadpool", "nonblocking")
 
@@ -73,6 +81,8 @@ def parse_args(argv):
     parser.add_argument("--port", type=int, default=9090)
     parser.add_argument("--protocol", choices=PROTOCOLS, default="binary")
     parser.add_argument("--transport", choices=TRANSPORTS, default="buffered")
+    parser.add_argument("--zlib", action="store_true",
+                        help="TZlibTransport on every connection (buffered only)")
     parser.add_argument("--server-type", choices=SERVER_TYPES, default="threaded",
                         help="TThreadedServer, TThreadPoolServer, or TNonblockingServer "
                              "(framed transport only)")
@@ -86,7 +96,12 @@ def parse_args(argv):
                         help="the CA client certificates must chain to (PEM), with --ssl")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log every call to stderr")
-    return parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    if options.transport == "zlib":
+        options.transport, options.zlib = "buffered", True
+    if options.zlib and options.transport != "buffered":
+        parser.error("--zlib runs over the buffered transport only (--transport zlib)")
+    return options
 
 
 OPTIONS = parse_args(sys.argv[1:])
@@ -231,7 +246,14 @@ class SecondServiceHandler(object):
 
 def announce(port):
     print("cross_server.py listening on port %d (%s/%s)"
-          % (port, OPTIONS.protocol, OPTIONS.transport), flush=True)
+          % (port, OPTIONS.protocol, "zlib" if OPTIONS.zlib else OPTIONS.transport), flush=True)
+
+
+class ZlibTransportFactory(object):
+    """Wraps each transport it is given in its own TZlibTransport (see the module's doc)."""
+
+    def getTransport(self, trans):
+        return TZlibTransport.TZlibTransport(trans)
 
 
 class AnnouncingServerSocket(TSocket.TServerSocket):
@@ -300,6 +322,8 @@ def main():
         tfactory = TTransport.TFramedTransportFactory()
     else:
         tfactory = TTransport.TBufferedTransportFactory()
+    if OPTIONS.zlib:
+        tfactory = ZlibTransportFactory()
 
     processor = ThriftTest.Processor(ThriftTestHandler())
     if base.startswith("multi"):

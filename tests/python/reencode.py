@@ -3,8 +3,9 @@
 Usage: /usr/bin/python3 reencode.py GEN_PY_DIR < requests
 
 GEN_PY_DIR holds `thrift --gen py` output of ThriftTest.thrift. Each request line is
-`STRUCT PROTOCOL HEX` (PROTOCOL: binary, compact or json); each answer line is `OK HEX`,
-the bytes Python writes for what it read, or `ERROR message`.
+`STRUCT PROTOCOL HEX [OUT]` (PROTOCOL: binary, compact or json; OUT, the protocol to write
+in, PROTOCOL unless given, may also be simple_json); each answer line is `OK HEX`, the bytes
+Python writes for what it read, or `ERROR message`.
 """
 
 import sys
@@ -12,6 +13,7 @@ import sys
 sys.path.insert(0, sys.argv[1])
 
 from thrift.protocol import TBinaryProtocol, TCompactProtocol, TJSONProtocol  # noqa: E402
+from thrift.protocol.TJSONProtocol import TSimpleJSONProtocolFactory  # noqa: E402
 from thrift.transport import TTransport  # noqa: E402
 from ThriftTest import ttypes  # noqa: E402
 
@@ -49,10 +51,11 @@ FACTORIES = {
     "binary": TBinaryProtocol.TBinaryProtocolFactory(),
     "compact": TCompactProtocol.TCompactProtocolFactory(),
     "json": TJSONProtocol.TJSONProtocolFactory(),
+    "simple_json": TSimpleJSONProtocolFactory(),  # writes only
 }
 
 
-def reencode(struct, protocol, data):
+def reencode(struct, protocol, data, out_protocol):
     value = getattr(ttypes, struct)()
     # Immutable types (python.immutable, and exceptions) read with a classmethod that
     # returns the value; the others fill in `value` and return None.
@@ -60,13 +63,14 @@ def reencode(struct, protocol, data):
     if read is not None:
         value = read
     out = TTransport.TMemoryBuffer()
-    value.write(FACTORIES[protocol].getProtocol(out))
+    value.write(FACTORIES[out_protocol].getProtocol(out))
     return out.getvalue()
 
 
 for line in sys.stdin:
-    struct, protocol, hexdata = line.split()
+    struct, protocol, hexdata, *out = line.split()
     try:
-        print("OK " + reencode(struct, protocol, bytes.fromhex(hexdata)).hex())
+        data = bytes.fromhex(hexdata)
+        print("OK " + reencode(struct, protocol, data, out[0] if out else protocol).hex())
     except Exception as e:  # every failure is an answer, not a crash
         print("ERROR %s: %s" % (type(e).__name__, str(e).replace("\n", " ")))

@@ -8,7 +8,8 @@
 //! IDL, the two sources and the header they share, `tests/cpp/cross_flags.h`) and were built with the same recipe (recorded in a stamp file
 //! beside them). A build generates the code, compiles each generated `.cpp` file once into
 //! an object file that both programs link, compiles the two programs' sources, and links
-//! them with `-lthriftz -lthrift`, running as many compilers at once as the machine has cores. It
+//! them with `-lthriftz -lz -lthrift`, running as many compilers at once as the machine has
+//! cores. It
 //! builds in a folder of its own and moves the finished programs into place, so test
 //! binaries that build at the same moment do not disturb each other. Upgrading the
 //! compiler or the library is not noticed: remove `apache-cpp/` to rebuild.
@@ -30,9 +31,9 @@ use crate::process::{SETUP_HINT, check_tool, describe, nanos};
 const CXXFLAGS: [&str; 2] = ["-O2", "-std=c++17"];
 /// Options the programs' own sources get beside [`CXXFLAGS`].
 const WARNINGS: [&str; 2] = ["-Wall", "-Wextra"];
-/// Libraries the programs link: Debian builds THeader (which needs zlib) into `libthriftz`,
-/// beside the rest in `libthrift`.
-const LIBS: [&str; 3] = ["-lthriftz", "-lthrift", "-lpthread"];
+/// Libraries the programs link: `libthriftz` (TZlibTransport, for `--zlib`) with zlib,
+/// then libthrift.
+const LIBS: [&str; 4] = ["-lthriftz", "-lz", "-lthrift", "-lpthread"];
 /// The programs: their names, which are also their sources' names in `tests/cpp/`.
 const PROGRAMS: [&str; 2] = ["cross_server", "cross_client"];
 

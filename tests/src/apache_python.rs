@@ -46,6 +46,8 @@ pub enum Encoding {
     Compact,
     /// `TJSONProtocol`.
     Json,
+    /// `TSimpleJSONProtocol`, which is write-only.
+    SimpleJson,
 }
 
 impl Encoding {
@@ -56,6 +58,7 @@ impl Encoding {
             Encoding::BinaryOld => "binary_old",
             Encoding::Compact => "compact",
             Encoding::Json => "json",
+            Encoding::SimpleJson => "simple_json",
         }
     }
 
@@ -65,6 +68,7 @@ impl Encoding {
             "binary_old" => Encoding::BinaryOld,
             "compact" => Encoding::Compact,
             "json" => Encoding::Json,
+            "simple_json" => Encoding::SimpleJson,
             other => return Err(format!("unknown encoding {other:?}")),
         })
     }
@@ -219,6 +223,22 @@ pub fn generate() -> Result<Vectors, String> {
 pub fn python_reencode(
     items: &[(&str, Encoding, Vec<u8>)],
 ) -> Result<Vec<Result<Vec<u8>, String>>, String> {
+    reencode(items, None)
+}
+
+/// As [`python_reencode`], but Python encodes what it decoded in `into` (which may be a
+/// write-only encoding such as [`Encoding::SimpleJson`]).
+pub fn python_reencode_into(
+    items: &[(&str, Encoding, Vec<u8>)],
+    into: Encoding,
+) -> Result<Vec<Result<Vec<u8>, String>>, String> {
+    reencode(items, Some(into))
+}
+
+fn reencode(
+    items: &[(&str, Encoding, Vec<u8>)],
+    into: Option<Encoding>,
+) -> Result<Vec<Result<Vec<u8>, String>>, String> {
     use std::io::Write;
 
     let idl = thrift_test_idl()?;
@@ -247,7 +267,11 @@ pub fn python_reencode(
         .map_err(|e| format!("cannot run {PYTHON}: {e}; {SETUP_HINT}"))?;
     let mut input = String::new();
     for (name, encoding, bytes) in items {
-        input.push_str(&format!("{name} {} {}\n", encoding.key(), hex(bytes)));
+        input.push_str(&format!("{name} {} {}", encoding.key(), hex(bytes)));
+        if let Some(into) = into {
+            input.push_str(&format!(" {}", into.key()));
+        }
+        input.push('\n');
     }
     let mut stdin = child.stdin.take().ok_or("no stdin")?;
     // Write from a thread so a full pipe cannot deadlock against our read of stdout.

@@ -1,12 +1,19 @@
 //! The command line of Apache's cross-test programs (`test/tests.json` in Apache Thrift):
-//! `--port N --protocol P --transport T`, given as `--flag=value` or `--flag value`, parsed
-//! by clap ([`CrossArgs`], flattened into each program's own arguments).
+//! `--port N --protocol P --transport T [--zlib] [--ssl]`, given as `--flag=value` or
+//! `--flag value`, parsed by clap ([`CrossArgs`], flattened into each program's own
+//! arguments).
 //!
 //! `--protocol header` (and `multih`, multiplexed) is Apache's THeader: its frames go on the
 //! socket as they are with `--transport buffered`, and each inside a framed transport's
 //! frame with `--transport framed`, as Apache's programs stack `THeaderTransport` on the
 //! transport they are given ([`Options::framing`]). Apache's THeader does not run over
 //! HTTP, so neither does ours.
+//!
+//! Apache's cross-test runner names zlib as a transport and passes it both ways at once,
+//! `--transport=zlib --zlib`: zlib over the socket, with messages back to back inside
+//! (Apache's Python test server then serves zlib on the raw socket whatever the transport
+//! says). Both spellings are taken here, alone or together, and mean that; zlib with
+//! `framed` or `http` is refused, since Apache's programs disagree on what it would be.
 
 use std::path::{Path, PathBuf};
 
@@ -27,9 +34,9 @@ pub struct CrossArgs {
     /// THeader (binary inside, from our client)
     #[arg(long, value_enum, default_value_t = ProtocolName::Binary)]
     protocol: ProtocolName,
-    /// How messages are carried
-    #[arg(long, value_enum, default_value_t = Transport::Buffered)]
-    transport: Transport,
+    /// How messages are carried (`zlib`: buffered, over zlib)
+    #[arg(long, value_enum, default_value_t = TransportName::Buffered)]
+    transport: TransportName,
     /// A Unix domain socket instead of a TCP port
     #[arg(long, value_name = "PATH")]
     domain_socket: Option<String>,
@@ -50,7 +57,7 @@ pub struct CrossArgs {
     /// The CA to trust, PEM (with --ssl; the project's test CA by default)
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
-    /// zlib, as Apache's programs take it (not supported yet: refused)
+    /// zlib over the socket, as Apache's TZlibTransport (with the buffered transport)
     #[arg(long)]
     zlib: bool,
 }
@@ -94,9 +101,19 @@ impl TryFrom<CrossArgs> for Options {
             key: args.key,
             ca: args.ca.unwrap_or_else(|| test_key("ca.pem")),
         });
-        if args.zlib {
-            return Err("--zlib is not supported".into());
-        }
+        let (transport, zlib) = match (args.transport, args.zlib) {
+            (TransportName::Buffered, zlib) => (Transport::Buffered, zlib),
+            (TransportName::Zlib, _) => (Transport::Buffered, true),
+            (TransportName::Framed, false) => (Transport::Framed, false),
+            (TransportName::Http, false) => (Transport::Http, false),
+            (TransportName::Framed | TransportName::Http, true) => {
+                return Err(
+                    "--zlib runs over the buffered transport only (`--transport zlib`, as in \
+                     Apache's cross tests)"
+                        .into(),
+                );
+            }
+        };
         let (protocol, multiplexed) = match args.protocol {
             ProtocolName::Binary | ProtocolName::Header => (Protocol::Binary, false),
             ProtocolName::Compact => (Protocol::Compact, false),
@@ -106,7 +123,7 @@ impl TryFrom<CrossArgs> for Options {
             ProtocolName::Multij => (Protocol::Json, true),
         };
         let header = matches!(args.protocol, ProtocolName::Header | ProtocolName::Multih);
-        if header && args.transport == Transport::Http {
+        if header && transport == Transport::Http {
             return Err("--protocol header does not run over --transport http \
                         (Apache's THeader does not either)"
                 .into());
@@ -117,7 +134,8 @@ impl TryFrom<CrossArgs> for Options {
             protocol,
             header,
             multiplexed,
-            transport: args.transport,
+            transport,
+            zlib,
             domain_socket: args.domain_socket,
             path: args.path,
             tls,
@@ -125,8 +143,18 @@ impl TryFrom<CrossArgs> for Options {
     }
 }
 
-/// How messages are carried.
+/// The names `--transport` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TransportName {
+    Buffered,
+    Framed,
+    Http,
+    /// Apache's cross-test name for zlib over buffered.
+    Zlib,
+}
+
+/// How messages are carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
     /// `buffered`: messages back to back.
     Buffered,
@@ -150,8 +178,10 @@ pub struct Options {
     pub header: bool,
     /// `--protocol multi|multic|multih|multij`.
     pub multiplexed: bool,
-    /// `--transport`.
+    /// `--transport` (`zlib` is `Buffered` with [`zlib`](Self::zlib)).
     pub transport: Transport,
+    /// `--zlib` or `--transport zlib`: the connection's bytes are zlib-compressed.
+    pub zlib: bool,
     /// `--domain-socket`.
     pub domain_socket: Option<String>,
     /// `--path` (http).
@@ -225,7 +255,7 @@ impl Options {
         }
     }
 
-    /// `binary/buffered`, `multic/framed`...
+    /// `binary/buffered`, `multic/framed`, `json/zlib`...
     pub fn describe(&self) -> String {
         let p = match (self.protocol, self.multiplexed) {
             _ if self.header && self.multiplexed => "multih".to_string(),
@@ -236,11 +266,55 @@ impl Options {
             (other, _) => other.to_string(),
         };
         let t = match self.transport {
+            Transport::Buffered if self.zlib => "zlib",
             Transport::Buffered => "buffered",
             Transport::Framed => "framed",
             Transport::Http => "http",
         };
         let tls = if self.tls.is_some() { " over TLS" } else { "" };
         format!("{p}/{t}{tls}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        cross: CrossArgs,
+    }
+
+    fn options(args: &[&str]) -> Result<Options, String> {
+        let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        Options::try_from(cli.cross)
+    }
+
+    #[test]
+    fn zlib_is_buffered_over_zlib_however_apache_spells_it() {
+        for args in [
+            &["--transport=zlib", "--zlib"][..],
+            &["--transport", "zlib"],
+            &["--zlib"],
+            &["--transport", "buffered", "--zlib"],
+        ] {
+            let o = options(args).unwrap();
+            assert_eq!(
+                (o.transport, o.zlib),
+                (Transport::Buffered, true),
+                "{args:?}"
+            );
+            assert_eq!(o.describe(), "binary/zlib");
+        }
+        let o = options(&["--transport", "framed"]).unwrap();
+        assert_eq!((o.transport, o.zlib), (Transport::Framed, false));
+        for transport in ["framed", "http"] {
+            let refused = options(&["--transport", transport, "--zlib"]).unwrap_err();
+            assert!(refused.contains("buffered transport only"), "{refused}");
+        }
     }
 }

@@ -13,8 +13,9 @@ use crate::apache_python::{PYTHON, thrift_test_idl};
 
 /// What to do when a tool is missing.
 pub const SETUP_HINT: &str = "run tests/setup-debian.sh (it installs Debian's thrift-compiler, \
-                              python3-thrift, libthrift-dev, libboost-dev, libssl-dev, g++, \
-                              nodejs, npm, chromium, zookeeper and python3-kazoo)";
+                              python3-thrift, libthrift-dev, libboost-dev, libssl-dev, \
+                              zlib1g-dev, g++, nodejs, npm, chromium, zookeeper and \
+                              python3-kazoo)";
 
 /// `program arg arg...`, for reports.
 pub fn describe(command: &Command) -> String {
@@ -23,6 +24,13 @@ pub fn describe(command: &Command) -> String {
         .map(|a| a.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The cross-test flags for `protocol` and `transport` (see [`transport_args`]).
+pub fn cross_flags(protocol: &str, transport: &str) -> Vec<String> {
+    let mut flags = vec!["--protocol".to_string(), protocol.to_string()];
+    flags.extend(transport_args(transport));
+    flags
 }
 
 /// A port nothing listens on right now.
@@ -148,7 +156,11 @@ impl RunningServer {
     /// `program --port N args...` on a free port, once it accepts connections. A port
     /// another process took between our probe and the server's bind makes it retry on
     /// another.
-    pub fn on_free_port(program: &Path, args: &[&str], ready: Duration) -> Result<Self, String> {
+    pub fn on_free_port(
+        program: &Path,
+        args: &[impl AsRef<std::ffi::OsStr>],
+        ready: Duration,
+    ) -> Result<Self, String> {
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port()?;
@@ -308,15 +320,17 @@ impl Drop for RunningServer {
     }
 }
 
-/// The command-line arguments of a transport as the cross tests name it: `framed`, or
-/// `framed+ssl` for `--transport framed --ssl` (a flag of Apache's cross-test programs
-/// after each `+`).
+/// The command-line arguments of a transport as the cross tests name it, as Apache's
+/// cross-test runner passes them: `framed`; `framed+ssl` for `--transport framed --ssl` (a
+/// flag after each `+`); and `zlib` both as the transport and as a flag (`--transport zlib
+/// --zlib`).
 pub fn transport_args(transport: &str) -> Vec<String> {
     let mut parts = transport.split('+');
-    let mut args = vec![
-        "--transport".to_string(),
-        parts.next().unwrap_or(transport).to_string(),
-    ];
+    let base = parts.next().unwrap_or(transport);
+    let mut args = vec!["--transport".to_string(), base.to_string()];
+    if base == "zlib" {
+        args.push("--zlib".to_string());
+    }
     args.extend(parts.map(|flag| format!("--{flag}")));
     args
 }

@@ -2,8 +2,10 @@
 //! transport of Apache's cross-test suite.
 //!
 //! Each test starts `thrift-test-server` (this package's binary) on a free port, once per
-//! transport (`buffered`, `framed`, `http`; THeader's `header` and `multih` over `buffered`
-//! and `framed`, as Apache's programs run them), and runs `cross_client` against it: the program
+//! transport (`buffered`, `framed`, `http`, and `zlib`: Apache's TZlibTransport over buffered,
+//! flagged `--transport zlib --zlib` as Apache's cross-test runner does; THeader's `header`
+//! and `multih` over `buffered` and `framed`, as Apache's programs run them), and runs
+//! `cross_client` against it: the program
 //! `tests/cpp/cross_client.cpp` becomes when built against Debian's `libthrift-dev` with the
 //! code `thrift --gen cpp` makes from Apache's `ThriftTest.thrift` (see
 //! `tests::apache_cpp`; the build happens once and is reused while its inputs do not
@@ -12,9 +14,9 @@
 //! `N passed, M failed`; the test wants exit status 0 and `0 failed`, and shows the client's
 //! whole output and the server's stderr otherwise.
 //!
-//! Requires Debian's `thrift` compiler, `libthrift-dev`, `libboost-dev` and `g++`
-//! (`tests/setup-debian.sh`) and the shared IDL folder (`THRIFT_SHARED_IDL`); the tests
-//! fail, never skip, without them.
+//! Requires Debian's `thrift` compiler, `libthrift-dev`, `libboost-dev`, `zlib1g-dev` and
+//! `g++` (`tests/setup-debian.sh`) and the shared IDL folder (`THRIFT_SHARED_IDL`); the
+//! tests fail, never skip, without them.
 
 use std::path::Path;
 use std::process::Command;
@@ -22,11 +24,11 @@ use std::time::Duration;
 
 use tests::apache_cpp::{CppPrograms, cpp_programs};
 use tests::process::{
-    RunningServer, SETUP_HINT, check_client_run, check_pairs, describe, run_bounded, transport_args,
+    RunningServer, SETUP_HINT, check_client_run, check_pairs, cross_flags, describe, run_bounded,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
-const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+const TRANSPORTS: [&str; 4] = ["buffered", "framed", "http", "zlib"];
 /// The transports Apache's programs stack THeader on (not http, where Apache's THeader
 /// fails): its frames as they are, and each inside a framed transport's frame. `multih`
 /// runs on one of them only, to keep the time modest: `header` has both.
@@ -122,15 +124,15 @@ fn transports_of(protocol: &str) -> &'static [&'static str] {
 }
 
 fn run_pair(programs: &CppPrograms, protocol: &str, transport: &str) -> Result<(), String> {
-    let mut server_args = vec!["--protocol".to_string(), protocol.to_string()];
-    server_args.extend(transport_args(transport));
-    let server_args: Vec<&str> = server_args.iter().map(String::as_str).collect();
-    let server = RunningServer::on_free_port(Path::new(SERVER), &server_args, SERVER_START)?;
+    let server = RunningServer::on_free_port(
+        Path::new(SERVER),
+        &cross_flags(protocol, transport),
+        SERVER_START,
+    )?;
     let mut command = Command::new(&programs.client);
     command
         .args(server.address.client_args())
-        .args(["--protocol", protocol])
-        .args(transport_args(transport))
+        .args(cross_flags(protocol, transport))
         .args(["--timeout", CALL_TIMEOUT_SECS]);
     let client = describe(&command);
     let run = run_bounded(&mut command, CLIENT_RUN)

@@ -4,19 +4,21 @@
 //! Each test starts `cross_server`, the program `tests/cpp/cross_server.cpp` becomes when
 //! built against Debian's `libthrift-dev` with the code `thrift --gen cpp` makes from
 //! Apache's `ThriftTest.thrift` (see `tests::apache_cpp`; the build happens once and is
-//! reused while its inputs do not change), once per transport (`buffered`, `framed`, `http`;
-//! THeader's `header` and `multih` over `buffered` and `framed`, as Apache's programs run
-//! them), on a port it picks itself and prints, waits until it accepts connections, and runs the client
-//! against it. The server is a `TThreadedServer` with Apache's transport and protocol
-//! factories, and for the `multi*` protocols a `TMultiplexedProcessor` serving ThriftTest
-//! and SecondService. The client calls every ThriftTest method (and, multiplexed,
+//! reused while its inputs do not change), once per transport (`buffered`, `framed`, `http`,
+//! and `zlib`: TZlibTransport over buffered, flagged `--transport zlib --zlib` as Apache's
+//! cross-test runner does; THeader's `header` and `multih` over `buffered` and `framed`, as
+//! Apache's programs run them), on a port it picks itself and prints, waits until it accepts
+//! connections, and runs the client against it. The server is a `TThreadedServer` with
+//! Apache's transport and protocol factories (for zlib, a `TZlibTransportFactory` around the
+//! buffered one), and for the `multi*` protocols a `TMultiplexedProcessor` serving
+//! ThriftTest and SecondService. The client calls every ThriftTest method (and, multiplexed,
 //! SecondService), checks each answer, and ends with `N passed, M failed`; a test wants exit
 //! status 0 and `0 failed`, and shows the client's whole output and the server's stderr
 //! otherwise.
 //!
-//! Requires Debian's `thrift` compiler, `libthrift-dev`, `libboost-dev` and `g++`
-//! (`tests/setup-debian.sh`) and the shared IDL folder (`THRIFT_SHARED_IDL`); the tests
-//! fail, never skip, without them.
+//! Requires Debian's `thrift` compiler, `libthrift-dev`, `libboost-dev`, `zlib1g-dev` and
+//! `g++` (`tests/setup-debian.sh`) and the shared IDL folder (`THRIFT_SHARED_IDL`); the
+//! tests fail, never skip, without them.
 
 use std::path::Path;
 use std::process::Command;
@@ -24,11 +26,11 @@ use std::time::Duration;
 
 use tests::apache_cpp::{CppPrograms, cpp_programs};
 use tests::process::{
-    RunningServer, SETUP_HINT, check_client_run, check_pairs, describe, run_bounded, transport_args,
+    RunningServer, SETUP_HINT, check_client_run, check_pairs, cross_flags, describe, run_bounded,
 };
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_thrift-test-client");
-const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+const TRANSPORTS: [&str; 4] = ["buffered", "framed", "http", "zlib"];
 /// The transports Apache's programs stack THeader on (not http, where Apache's THeader
 /// fails): its frames as they are, and each inside a framed transport's frame. `multih`
 /// runs on one of them only, to keep the time modest: `header` has both.
@@ -127,15 +129,14 @@ fn transports_of(protocol: &str) -> &'static [&'static str] {
 fn run_pair(programs: &CppPrograms, protocol: &str, transport: &str) -> Result<(), String> {
     let mut command = Command::new(&programs.server);
     command
-        .args(["--port", "0", "--protocol", protocol])
-        .args(transport_args(transport));
+        .args(["--port", "0"])
+        .args(cross_flags(protocol, transport));
     let server = RunningServer::on_printed_port(&mut command, SERVER_START)
         .map_err(|e| format!("{e}; {SETUP_HINT}"))?;
     let mut command = Command::new(CLIENT);
     command
         .args(server.address.client_args())
-        .args(["--protocol", protocol])
-        .args(transport_args(transport));
+        .args(cross_flags(protocol, transport));
     let client = describe(&command);
     let run =
         run_bounded(&mut command, CLIENT_RUN).map_err(|e| format!("cannot run {client}: {e}"))?;

@@ -2,9 +2,11 @@
 //! and transport of Apache's cross-test suite.
 //!
 //! Each test starts `thrift-test-server` (this package's binary) on a free port, once per
-//! transport (`buffered`, `framed`, `http`; THeader's `header` and `multih` over `buffered`
-//! and `framed`, as Apache's programs run them; and over TLS, Apache's `TSSLSocket` and
-//! `THttpClient` over https, in `python_client_over_tls`), and runs `tests/python/cross_client.py` against it with
+//! transport (`buffered`, `framed`, `http`, and `zlib`: Apache's TZlibTransport over buffered,
+//! flagged `--transport zlib --zlib` as Apache's cross-test runner does; THeader's `header`
+//! and `multih` over `buffered` and `framed`, as Apache's programs run them; and over TLS,
+//! Apache's `TSSLSocket` and `THttpClient` over https, in `python_client_over_tls`), and
+//! runs `tests/python/cross_client.py` against it with
 //! Debian's `/usr/bin/python3` and the code `thrift --gen py` makes from Apache's
 //! `ThriftTest.thrift`. The client calls every ThriftTest method (and, multiplexed,
 //! SecondService), checks each answer and the reply's sequence id and name, and ends with
@@ -20,12 +22,12 @@ use std::time::Duration;
 
 use tests::apache_python::{PYTHON, repo_root};
 use tests::process::{
-    GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, describe,
-    generated_python, run_bounded, transport_args,
+    GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, cross_flags,
+    describe, generated_python, run_bounded,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
-const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+const TRANSPORTS: [&str; 4] = ["buffered", "framed", "http", "zlib"];
 /// The transports Apache's programs stack THeader on (not http, where Apache's THeader
 /// fails): its frames as they are, and each inside a framed transport's frame. `multih`
 /// runs on one of them only, to keep the time modest: `header` has both.
@@ -120,10 +122,11 @@ fn transports_of(protocol: &str) -> &'static [&'static str] {
 }
 
 fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Result<(), String> {
-    let mut server_args = vec!["--protocol".to_string(), protocol.to_string()];
-    server_args.extend(transport_args(transport));
-    let server_args: Vec<&str> = server_args.iter().map(String::as_str).collect();
-    let server = RunningServer::on_free_port(Path::new(SERVER), &server_args, SERVER_START)?;
+    let server = RunningServer::on_free_port(
+        Path::new(SERVER),
+        &cross_flags(protocol, transport),
+        SERVER_START,
+    )?;
     let script = repo_root().join("tests/python/cross_client.py");
     let mut command = Command::new(PYTHON);
     command
@@ -131,8 +134,7 @@ fn run_pair(generated: &GeneratedPython, protocol: &str, transport: &str) -> Res
         .arg(&script)
         .arg(generated.path())
         .args(server.address.client_args())
-        .args(["--protocol", protocol])
-        .args(transport_args(transport))
+        .args(cross_flags(protocol, transport))
         .args(["--timeout", CALL_TIMEOUT_SECS]);
     let client = describe(&command);
     let run = run_bounded(&mut command, CLIENT_RUN)

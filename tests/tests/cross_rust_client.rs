@@ -4,12 +4,13 @@
 //!
 //! Each `python_server_*` test starts `tests/python/cross_server.py` with Debian's
 //! `/usr/bin/python3` and the code `thrift --gen py` makes from Apache's `ThriftTest.thrift`,
-//! once per transport (`buffered`, `framed`, `http`; THeader's `header` and `multih` over
-//! `buffered` and `framed`, as Apache's programs run them), on a port it picks itself, waits
-//! until it accepts connections, and runs the client against it.
-//! `our_server_all_combinations` does the same with `thrift-test-server` for all
-//! twenty-two protocol and transport pairs, and
-//! `our_server_unix_socket` over a Unix domain socket. The client calls every ThriftTest
+//! once per transport (`buffered`, `framed`, `http`, and `zlib`: Apache's TZlibTransport over
+//! buffered, flagged `--transport zlib --zlib` as Apache's cross-test runner does; THeader's
+//! `header` and `multih` over `buffered` and `framed`, as Apache's programs run them), on a
+//! port it picks itself, waits until it accepts connections, and runs the client against it.
+//! `our_server_all_combinations` does the same with `thrift-test-server` for every protocol
+//! and transport pair, and `our_server_unix_socket` over a Unix domain socket. The client
+//! calls every ThriftTest
 //! method (and, multiplexed, SecondService), checks each answer, and ends with
 //! `N passed, M failed`; a test wants exit status 0 and `0 failed`, and shows the client's
 //! whole output and the server's stderr otherwise.
@@ -23,8 +24,8 @@ use std::time::Duration;
 
 use tests::apache_python::{PYTHON, repo_root};
 use tests::process::{
-    GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, describe,
-    generated_python, nanos, run_bounded, transport_args,
+    GeneratedPython, RunningServer, SETUP_HINT, check_client_run, check_pairs, cross_flags,
+    describe, generated_python, nanos, run_bounded,
 };
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_thrift-test-client");
@@ -32,7 +33,7 @@ const OUR_SERVER: &str = env!("CARGO_BIN_EXE_thrift-test-server");
 const PROTOCOLS: [&str; 8] = [
     "binary", "compact", "json", "header", "multi", "multic", "multih", "multij",
 ];
-const TRANSPORTS: [&str; 3] = ["buffered", "framed", "http"];
+const TRANSPORTS: [&str; 4] = ["buffered", "framed", "http", "zlib"];
 /// The transports Apache's programs stack THeader on (not http, where Apache's THeader
 /// fails): its frames as they are, and each inside a framed transport's frame. `multih`
 /// runs on one of them only against Apache, to keep the time modest: `header` has both.
@@ -107,7 +108,11 @@ fn our_server_all_combinations() {
 fn our_server_unix_socket() {
     check_pairs(
         "thrift-test-client against thrift-test-server over a Unix domain socket",
-        [("binary", "buffered"), ("multic", "framed")],
+        [
+            ("binary", "buffered"),
+            ("multic", "framed"),
+            ("json", "zlib"),
+        ],
         |p, t| our_unix_server(p, t).and_then(|server| run_client(&server, p, t)),
     );
 }
@@ -197,8 +202,7 @@ fn run_client(server: &RunningServer, protocol: &str, transport: &str) -> Result
     let mut command = Command::new(CLIENT);
     command
         .args(server.address.client_args())
-        .args(["--protocol", protocol])
-        .args(transport_args(transport));
+        .args(cross_flags(protocol, transport));
     let client = describe(&command);
     let run =
         run_bounded(&mut command, CLIENT_RUN).map_err(|e| format!("cannot run {client}: {e}"))?;
@@ -230,8 +234,8 @@ fn python_server_of_type(
         .arg("-B")
         .arg(&script)
         .arg(generated.path())
-        .args(["--port", "0", "--protocol", protocol])
-        .args(transport_args(transport))
+        .args(["--port", "0"])
+        .args(cross_flags(protocol, transport))
         .args(["--server-type", server_type]);
     RunningServer::on_printed_port(&mut command, SERVER_START)
         .map_err(|e| format!("{e}; {SETUP_HINT}"))
@@ -239,10 +243,11 @@ fn python_server_of_type(
 
 /// Our server on a free port.
 fn our_tcp_server(protocol: &str, transport: &str) -> Result<RunningServer, String> {
-    let mut args = vec!["--protocol".to_string(), protocol.to_string()];
-    args.extend(transport_args(transport));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    RunningServer::on_free_port(Path::new(OUR_SERVER), &args, SERVER_START)
+    RunningServer::on_free_port(
+        Path::new(OUR_SERVER),
+        &cross_flags(protocol, transport),
+        SERVER_START,
+    )
 }
 
 /// Our server on a Unix domain socket in the temporary directory.
@@ -254,11 +259,9 @@ fn our_unix_server(protocol: &str, transport: &str) -> Result<RunningServer, Str
         nanos()
     ));
     let mut command = Command::new(OUR_SERVER);
-    command.arg("--domain-socket").arg(&path).args([
-        "--protocol",
-        protocol,
-        "--transport",
-        transport,
-    ]);
+    command
+        .arg("--domain-socket")
+        .arg(&path)
+        .args(cross_flags(protocol, transport));
     RunningServer::on_unix_socket(&mut command, path, SERVER_START)
 }

@@ -3,14 +3,17 @@
 //! using code Debian's `thrift -gen py` generated from Apache's ThriftTest.thrift, decodes
 //! our bytes and encodes what it read, and the two must be identical. Our readers decode
 //! our own bytes back to the value, and Python's vectors (`apache_python_vectors`) decode
-//! with the generated types.
+//! with the generated types. SimpleJSON, which Python cannot read, is checked the same way
+//! through the binary protocol: Python decodes our binary bytes and writes them with its
+//! `TSimpleJSONProtocol`, which must give our SimpleJSON bytes (field names included).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
-use tests::apache_python::{Encoding, generate, hex, python_reencode};
+use tests::apache_python::{Encoding, generate, hex, python_reencode, python_reencode_into};
 use tests::thrift_test::*;
-use thrift_tower::protocol::{self, Limits, Protocol, Thrift};
+use thrift_tower::protocol::json::simple;
+use thrift_tower::protocol::{self, Limits, Protocol, ProtocolErrorKind, Thrift};
 
 fn xtruct(s: &str, b: i8, i: i32, l: i64) -> Xtruct {
     Xtruct {
@@ -33,6 +36,8 @@ fn insanity() -> Insanity {
 struct Sample {
     name: &'static str,
     encode: Box<dyn Fn(Protocol) -> Bytes>,
+    /// Its SimpleJSON; and whether reading that back is refused, with the error.
+    simple_json: Box<dyn Fn() -> (Bytes, ProtocolErrorKind)>,
     decodes_back: Box<dyn Fn(Protocol, Bytes) -> Result<(), String>>,
 }
 
@@ -41,9 +46,15 @@ fn sample<T: Thrift + PartialEq + std::fmt::Debug + Clone + 'static>(
     value: T,
 ) -> Sample {
     let v1 = value.clone();
+    let v2 = value.clone();
     Sample {
         name,
         encode: Box::new(move |p| protocol::encode(p, &v1).expect("encode")),
+        simple_json: Box::new(move || {
+            let bytes = simple::encode(&v2).expect("encode SimpleJSON");
+            let refused = simple::decode::<T>(bytes.clone()).expect_err("SimpleJSON is read");
+            (bytes, refused.kind())
+        }),
         decodes_back: Box::new(move |p, bytes| {
             let back: T =
                 protocol::decode(p, bytes, Limits::default()).map_err(|e| e.to_string())?;
@@ -317,6 +328,51 @@ fn generated_types_encode_as_apache_python_does() {
         failures.join("\n")
     );
     assert_eq!(answers.len(), samples.len() * 3);
+}
+
+#[test]
+fn generated_types_encode_to_the_simple_json_apache_python_writes() {
+    let samples = samples();
+    let items: Vec<_> = samples
+        .iter()
+        .map(|s| {
+            (
+                s.name,
+                Encoding::Binary,
+                (s.encode)(Protocol::Binary).to_vec(),
+            )
+        })
+        .collect();
+    let answers =
+        python_reencode_into(&items, Encoding::SimpleJson).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answers.len(), samples.len());
+    let mut failures = Vec::new();
+    for (sample, answer) in samples.iter().zip(&answers) {
+        let (ours, refused) = (sample.simple_json)();
+        assert_eq!(
+            refused,
+            ProtocolErrorKind::NotImplemented,
+            "{}",
+            sample.name
+        );
+        match answer {
+            Ok(theirs) if theirs[..] == ours[..] => {}
+            Ok(theirs) => failures.push(format!(
+                "{}:\n  ours:   {}\n  Python: {}",
+                sample.name,
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(theirs)
+            )),
+            Err(e) => failures.push(format!("{}: Python failed: {e}", sample.name)),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        samples.len(),
+        failures.join("\n")
+    );
 }
 
 /// Every struct-typed vector Python wrote decodes with the generated type of that name.

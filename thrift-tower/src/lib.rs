@@ -41,7 +41,8 @@
 //!   implements `tower::load::Load`, so tower's balancers spread calls over many.
 //! - [`layer::MultiplexLayer`] names calls for a multiplexed server.
 //! - [`transport`]: the pieces transports are made of (framing codecs, incoming connections
-//!   and what they know of themselves, connectors), each replaceable.
+//!   and what they know of themselves, connectors, stream wrappers such as zlib), each
+//!   replaceable.
 //! - [`message`]: what a call carries besides its body: transport headers, the connection,
 //!   a deadline, and what the IDL says of its method (oneway, idempotent).
 //!

@@ -1,9 +1,11 @@
 //! The ThriftTest client of Apache's cross-test suite:
 //! `thrift-test-client --host H --port N
 //! --protocol binary|compact|json|header|multi|multic|multih|multij
-//! --transport buffered|framed|http [--domain-socket PATH]` (flags as `--flag value` or
-//! `--flag=value`). `header` and `multih` send THeader frames with the binary protocol
-//! inside, as Apache's Python client does.
+//! --transport buffered|framed|http|zlib [--zlib] [--ssl] [--domain-socket PATH]` (flags as
+//! `--flag value` or `--flag=value`). `header` and `multih` send THeader frames with the
+//! binary protocol inside, as Apache's Python client does. With zlib (`--zlib` or
+//! `--transport zlib`) the connection is a zlib stream (`ZlibConnector`) carrying buffered
+//! messages; with `--ssl`, TLS under it.
 //!
 //! It connects one [`Channel`] and calls every ThriftTest method through the generated
 //! client, several times with different arguments, checking each answer against what
@@ -37,6 +39,10 @@ use tests::thrift_test_handler::{insanity_answer, map_map};
 use thrift_tower::bytes::Bytes;
 use thrift_tower::layer::MultiplexLayer;
 use thrift_tower::protocol::Protocol;
+#[cfg(unix)]
+use thrift_tower::transport::UnixConnector;
+use thrift_tower::transport::tls::{ClientTlsConfig, TlsConnector};
+use thrift_tower::transport::{TcpConnector, ZlibConnector};
 use thrift_tower::{Channel, Endpoint, Error, Request, Response};
 use tower::{Service, ServiceBuilder};
 
@@ -117,7 +123,11 @@ async fn main() -> ExitCode {
     }
     println!("thrift-test-client: {} to {target}", options.describe());
 
-    let channel = match connect(&endpoint).await {
+    let tls = match options.tls.as_ref().map(|files| files.client()).transpose() {
+        Ok(tls) => tls,
+        Err(e) => return usage(&format!("--ssl: {e}")),
+    };
+    let channel = match connect(&endpoint, options.zlib, tls.as_ref()).await {
         Ok(c) => c,
         Err(e) => {
             println!("FAIL connect: cannot connect to {target}: {e}");
@@ -210,11 +220,45 @@ fn endpoint(options: &Options) -> Result<(Endpoint, String), String> {
     }
 }
 
-/// Connects, retrying for a while: the server may still be starting.
-async fn connect(endpoint: &Endpoint) -> Result<Channel, Error> {
+/// Connects, retrying for a while: the server may still be starting. With `zlib`, through
+/// a `ZlibConnector` around the connector the endpoint would use.
+async fn connect(
+    endpoint: &Endpoint,
+    zlib: bool,
+    tls: Option<&ClientTlsConfig>,
+) -> Result<Channel, Error> {
     let deadline = Instant::now() + CONNECT_WAIT;
     loop {
-        match endpoint.connect().await {
+        let connected = match (zlib, endpoint.address().host_port()) {
+            (false, _) => endpoint.connect().await,
+            // zlib inside TLS, as Apache's TZlibTransport over a TSSLSocket.
+            (true, Some(_)) if tls.is_some() => match tls
+                .cloned()
+                .map(|tls| TlsConnector::new(TcpConnector::new(), tls))
+            {
+                Some(Ok(connector)) => {
+                    endpoint
+                        .connect_with_connector(ZlibConnector::new(connector))
+                        .await
+                }
+                Some(Err(e)) => Err(e),
+                None => unreachable!("tls is some"),
+            },
+            (true, Some(_)) => {
+                endpoint
+                    .connect_with_connector(ZlibConnector::new(TcpConnector::new()))
+                    .await
+            }
+            #[cfg(unix)]
+            (true, None) => {
+                endpoint
+                    .connect_with_connector(ZlibConnector::new(UnixConnector))
+                    .await
+            }
+            #[cfg(not(unix))]
+            (true, None) => endpoint.connect().await,
+        };
+        match connected {
             Ok(channel) => return Ok(channel),
             Err(e) if Instant::now() >= deadline => return Err(e),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,

@@ -121,6 +121,9 @@ async fn main() -> ExitCode {
     if options.multiplexed {
         return usage("multiplexed protocols are not supported");
     }
+    if options.zlib {
+        return usage("zlib is not supported");
+    }
     let address = format!("{}:{}", options.host, options.port);
     let endpoint = match Endpoint::new(address.clone()) {
         Ok(e) => e

@@ -1,14 +1,16 @@
 //! The ThriftTest server of Apache's cross-test suite:
 //! `thrift-test-server --port N
 //! --protocol binary|compact|json|header|multi|multic|multih|multij
-//! --transport buffered|framed|http [--domain-socket PATH] [--ssl [--cert FILE --key FILE]
-//! [--ca FILE]]`.
+//! --transport buffered|framed|http|zlib [--zlib] [--domain-socket PATH]
+//! [--ssl [--cert FILE --key FILE] [--ca FILE]]`.
 //!
 //! It prints one line when it is listening, then serves until killed. `multi*` protocols
 //! register ThriftTest as `ThriftTest` and a second service as `SecondService`, as Apache's
 //! servers do, so multiplexed clients can call both. `header` and `multih` read THeader
 //! frames only (inside framed frames with `--transport framed`), binary or compact inside,
-//! each call answered in its own.
+//! each call answered in its own. With zlib (`--zlib` or `--transport zlib`) every
+//! connection is a zlib stream (`ZlibIncoming`) carrying buffered messages; with `--ssl`,
+//! inside TLS.
 
 use std::process::ExitCode;
 
@@ -16,8 +18,8 @@ use tests::cross::{CrossArgs, Transport, parse_command_line};
 use tests::thrift_test::{SecondServiceServer, ThriftTestServer};
 use tests::thrift_test_handler::ThriftTestHandler;
 use thrift_tower::Server;
-use thrift_tower::transport::TcpIncoming;
 use thrift_tower::transport::tls::TlsIncoming;
+use thrift_tower::transport::{TcpIncoming, ZlibIncoming};
 
 /// The ThriftTest server of Apache's cross-test suite.
 #[derive(Debug, clap::Parser)]
@@ -51,7 +53,23 @@ async fn main() -> ExitCode {
                 "thrift-test-server listening on {path} ({})",
                 options.describe()
             );
-            router.serve_unix(path, std::future::pending()).await
+            if options.zlib {
+                match thrift_tower::transport::UnixIncoming::bind(path) {
+                    Ok(incoming) => {
+                        let served = router
+                            .serve_with_incoming(
+                                ZlibIncoming::new(incoming),
+                                std::future::pending(),
+                            )
+                            .await;
+                        let _ = std::fs::remove_file(path);
+                        served
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            } else {
+                router.serve_unix(path, std::future::pending()).await
+            }
         }
         #[cfg(not(unix))]
         Some(_) => {
@@ -88,6 +106,23 @@ async fn main() -> ExitCode {
             let http = (options.transport == Transport::Http).then(|| {
                 thrift_http::service(router.clone().into_service()).protocol(options.protocol)
             });
+            // Over HTTP or not, whatever the connections are.
+            macro_rules! serve {
+                ($incoming:expr) => {
+                    match http {
+                        Some(service) => {
+                            thrift_http::HttpServer::new()
+                                .serve_with_incoming($incoming, service, std::future::pending())
+                                .await
+                        }
+                        None => {
+                            router
+                                .serve_with_incoming($incoming, std::future::pending())
+                                .await
+                        }
+                    }
+                };
+            }
             match tls {
                 Some(config) => {
                     let incoming = match TlsIncoming::new(incoming, config) {
@@ -97,31 +132,14 @@ async fn main() -> ExitCode {
                             return ExitCode::from(2);
                         }
                     };
-                    match http {
-                        Some(service) => {
-                            thrift_http::HttpServer::new()
-                                .serve_with_incoming(incoming, service, std::future::pending())
-                                .await
-                        }
-                        None => {
-                            router
-                                .serve_with_incoming(incoming, std::future::pending())
-                                .await
-                        }
+                    if options.zlib {
+                        serve!(ZlibIncoming::new(incoming))
+                    } else {
+                        serve!(incoming)
                     }
                 }
-                None => match http {
-                    Some(service) => {
-                        thrift_http::HttpServer::new()
-                            .serve_with_incoming(incoming, service, std::future::pending())
-                            .await
-                    }
-                    None => {
-                        router
-                            .serve_with_incoming(incoming, std::future::pending())
-                            .await
-                    }
-                },
+                None if options.zlib => serve!(ZlibIncoming::new(incoming)),
+                None => serve!(incoming),
             }
         }
     };

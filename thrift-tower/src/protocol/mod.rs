@@ -10,6 +10,10 @@
 //! slices of it, not copies. Writers append to any [`bytes::BufMut`], usually a
 //! [`BytesMut`](bytes::BytesMut) that is then frozen into the message body.
 //!
+//! Apache's write-only SimpleJSON (`TSimpleJSONProtocol`: fields keyed by name, values
+//! without types) has a writer and [`json::simple::encode`], but no reader and so no
+//! [`Protocol`]: [`json::simple::decode`] refuses with an error that says so.
+//!
 //! Every reader enforces [`Limits`]: a declared length is checked against the bytes that
 //! remain before anything is allocated, and nesting is bounded.
 //!

@@ -12,8 +12,10 @@
 //!   such streams; a TLS acceptor or an in-memory pipe is another.
 //! - **Connectors** (clients): any `tower::Service` from an [`Address`] to a byte stream.
 //!   [`TcpConnector`] and `UnixConnector` are two; a TLS connector wraps the TCP one.
-//! - **Stream wrappers** (compression, say) wrap the byte stream between the connection
-//!   source and the framing, on either side.
+//! - **Stream wrappers** wrap the byte stream between the connection source and the
+//!   framing, on either side: [`ZlibStream`] compresses it (Apache's `TZlibTransport`),
+//!   plugged in by [`ZlibIncoming`] around a server's connections and [`ZlibConnector`]
+//!   around a channel's connector.
 //! - **TLS** ([`tls`], feature `tls`): an incoming-connection wrapper and a connector
 //!   wrapper on rustls, with the client's certificate identity in each request.
 //!
@@ -29,6 +31,7 @@ mod tcp;
 pub mod tls;
 #[cfg(unix)]
 mod unix;
+mod zlib;
 
 pub(crate) use self::buffer::IoBuffer;
 pub use self::codec::{Framing, HeaderTransform, MessageCodec, decode_message, encode_message};
@@ -40,3 +43,6 @@ pub(crate) use self::tcp::SocketOptions;
 pub use self::tcp::{DEFAULT_TCP_KEEPALIVE, TcpConnector, TcpIncoming};
 #[cfg(unix)]
 pub use self::unix::{UnixConnector, UnixIncoming};
+pub use self::zlib::{
+    DEFAULT_ZLIB_LEVEL, ZlibConnect, ZlibConnector, ZlibIncoming, ZlibLayer, ZlibStream,
+};

@@ -26,6 +26,9 @@
 //! which no JSON parser or Apache reader (Python's own included) accepts; this writer
 //! sends the quoted names Apache's C++ and Java libraries send.
 //!
+//! [`simple`] is Apache's other JSON, `TSimpleJSONProtocol`: fields keyed by name, values
+//! without types, written for people and scripts and never read.
+//!
 //! The reader accepts what every Apache implementation writes: Java's doubles (`1.0`,
 //! `1.0E10`, `-0.0`), unpadded base64, `\uXXXX` escapes in either case (UTF-16 surrogate
 //! pairs joined; a lone surrogate is an error), `\/`, Python's bare `nan`, `inf` and `-inf`,
@@ -37,6 +40,7 @@ mod context;
 mod excerpt;
 mod number;
 mod reader;
+pub mod simple;
 mod string;
 mod tags;
 mod writer;
@@ -47,4 +51,5 @@ mod test_support;
 mod tests;
 
 pub use self::reader::JsonReader;
+pub use self::simple::SimpleJsonWriter;
 pub use self::writer::JsonWriter;

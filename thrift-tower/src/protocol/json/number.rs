@@ -193,6 +193,80 @@ impl NumBuf {
     }
 }
 
+impl NumBuf {
+    /// A double as Python's `str()` writes it (what python3-thrift's `TSimpleJSONProtocol`
+    /// writes, through `'{0}'.format`): the shortest digits that read back as the same
+    /// double, in fixed form with at least one decimal (`0.1`, `-0.0`, `1e+16`'s neighbour
+    /// `1000000000000000.0`), in exponent form below 1e-4 and from 1e16 on (`1e-05`,
+    /// `1e+16`, `1.5e+300`); `nan`, `inf` and `-inf` for the others.
+    pub(super) fn push_python_float(&mut self, value: f64) {
+        if value.is_nan() {
+            return self.push_all(b"nan");
+        }
+        if value.is_infinite() {
+            return self.push_all(if value > 0.0 { b"inf" } else { b"-inf" });
+        }
+        // Rust's `{:e}` gives the shortest digits that round-trip, as Python's repr does
+        // (both the closest such digits to the value); what remains is Python's layout.
+        let mut sci = NumBuf::new();
+        let _ = std::fmt::Write::write_fmt(&mut sci, format_args!("{:e}", value.abs()));
+        let sci = sci.as_bytes();
+        let (mantissa, exponent) = match sci.iter().position(|&b| b == b'e') {
+            Some(e) => (&sci[..e], &sci[e + 1..]),
+            None => (sci, &b"0"[..]),
+        };
+        let exponent: i32 = std::str::from_utf8(exponent)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut digits = [b'0'; 17];
+        let mut n = 0;
+        for &d in mantissa.iter().filter(|b| b.is_ascii_digit()) {
+            if let Some(slot) = digits.get_mut(n) {
+                *slot = d;
+                n += 1;
+            }
+        }
+        let digits = &digits[..n.max(1)];
+        // Where the decimal point falls after the first `decpt` digits.
+        let decpt = exponent + 1;
+
+        if value.is_sign_negative() {
+            self.push(b'-');
+        }
+        if !(-4 < decpt && decpt <= 16) {
+            let (first, rest) = digits.split_at(1);
+            self.push_all(first);
+            if !rest.is_empty() {
+                self.push(b'.');
+                self.push_all(rest);
+            }
+            self.push(b'e');
+            self.push(if exponent < 0 { b'-' } else { b'+' });
+            let exponent = exponent.unsigned_abs();
+            if exponent < 10 {
+                self.push(b'0');
+            }
+            self.push_integer(exponent.into());
+        } else if decpt <= 0 {
+            self.push_all(b"0.");
+            for _ in decpt..0 {
+                self.push(b'0');
+            }
+            self.push_all(digits);
+        } else {
+            let int_len = decpt as usize;
+            let (int, frac) = digits.split_at(int_len.min(digits.len()));
+            self.push_all(int);
+            for _ in int.len()..int_len {
+                self.push(b'0');
+            }
+            self.push(b'.');
+            self.push_all(if frac.is_empty() { b"0" } else { frac });
+        }
+    }
+}
+
 impl std::fmt::Write for NumBuf {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         self.push_all(s.as_bytes());

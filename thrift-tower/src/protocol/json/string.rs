@@ -32,6 +32,26 @@ pub(super) fn put_json_string<B: BufMut>(buf: &mut B, s: &[u8]) {
     buf.put_u8(b'"');
 }
 
+/// A uuid as its quoted canonical text, `"00112233-4455-6677-8899-aabbccddeeff"`.
+pub(super) fn quoted_uuid(value: &[u8; 16]) -> [u8; 38] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = [0u8; 38];
+    let mut n = 0;
+    text[n] = b'"';
+    n += 1;
+    for (i, &b) in value.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            text[n] = b'-';
+            n += 1;
+        }
+        text[n] = HEX[usize::from(b >> 4)];
+        text[n + 1] = HEX[usize::from(b & 15)];
+        n += 2;
+    }
+    text[n] = b'"';
+    text
+}
+
 /// A JSON string found in the input, its opening quote already read.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct StrToken {

@@ -8,7 +8,7 @@ use bytes::BufMut;
 use super::base64::put_base64;
 use super::context::{Contexts, Ctx};
 use super::number::NumBuf;
-use super::string::put_json_string;
+use super::string::{put_json_string, quoted_uuid};
 use super::tags::{VERSION, type_tag};
 use crate::protocol::error::ProtocolError;
 use crate::protocol::header::MessageHeader;
@@ -257,23 +257,8 @@ impl<B: BufMut> ProtocolWriter for JsonWriter<B> {
     }
 
     fn write_uuid(&mut self, value: &[u8; 16]) -> Result<(), ProtocolError> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         self.begin_value();
-        let mut text = [0u8; 38];
-        let mut n = 0;
-        text[n] = b'"';
-        n += 1;
-        for (i, &b) in value.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                text[n] = b'-';
-                n += 1;
-            }
-            text[n] = HEX[usize::from(b >> 4)];
-            text[n + 1] = HEX[usize::from(b & 15)];
-            n += 2;
-        }
-        text[n] = b'"';
-        self.buf.put_slice(&text);
+        self.buf.put_slice(&quoted_uuid(value));
         Ok(())
     }
 
