@@ -59,7 +59,9 @@ async fn timeout_frees_the_call_s_slot_and_leaks_no_task_connection_or_descripto
     let _serial = SERIAL.lock().await;
     let backend = Backend::start("slow").unwrap();
     backend.tally.set_delay(Duration::from_millis(300));
-    let before = (tasks(), open_fds());
+    // What an earlier test of this file left to close (a backend's runtime winds down in
+    // the background) has closed.
+    let before = steady().await;
 
     let channel = Endpoint::from(backend.addr)
         .timeout(Duration::from_millis(20))
@@ -107,9 +109,9 @@ async fn timeout_frees_the_call_s_slot_and_leaks_no_task_connection_or_descripto
     // Without the client, nothing of it is left.
     drop(client);
     let after = settle_to(before.0, before.1).await;
-    assert_eq!(
-        after, before,
-        "(tasks, descriptors) after the client went, against before it came"
+    assert!(
+        after.0 <= before.0 && after.1 <= before.1,
+        "(tasks, descriptors) after the client went: {after:?}, before it came: {before:?}"
     );
 }
 
