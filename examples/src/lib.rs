@@ -7,6 +7,7 @@ pub mod hello {
 }
 
 pub mod axum_app;
+pub mod discovery;
 pub mod stack;
 pub mod web;
 

@@ -47,6 +47,11 @@ impl Counted {
         }
     }
 
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// How many calls it has answered.
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::Relaxed)

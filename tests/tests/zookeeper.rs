@@ -362,3 +362,20 @@ async fn zookeeper_member_kazoo_writes_is_found_and_a_malformed_one_skipped() {
     drop(malformed.stdin.take());
     let _ = tokio::task::spawn_blocking(move || malformed.wait()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zookeeper_example_runs_its_story_against_a_real_zookeeper() {
+    let server = zookeeper_server();
+    let mut printed = Vec::new();
+    let counts = examples::discovery::run(&server.connect_string(), &mut printed)
+        .await
+        .unwrap();
+    let printed = String::from_utf8(printed).unwrap();
+    let names: Vec<&str> = counts.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["alpha", "beta", "gamma", "delta"], "{printed}");
+    assert!(
+        counts.iter().all(|(_, calls)| *calls > 0),
+        "{counts:?}\n{printed}"
+    );
+    assert!(printed.contains("alpha stopped"), "{printed}");
+}
