@@ -34,10 +34,14 @@ pub struct ZooKeeperServer {
 impl ZooKeeperServer {
     /// Starts one on a free port and waits until it answers.
     pub fn start() -> Result<Self, String> {
+        Self::start_on(free_port()?)
+    }
+
+    /// Starts one on `port` and waits until it answers.
+    pub fn start_on(port: u16) -> Result<Self, String> {
         if !std::path::Path::new(JAR).exists() {
             return Err(format!("{JAR} is missing; {ZOOKEEPER_HINT}"));
         }
-        let port = free_port()?;
         let dir = std::env::temp_dir().join(format!(
             "thrift-tower-zk-{}-{}",
             std::process::id(),

@@ -379,3 +379,41 @@ async fn zookeeper_example_runs_its_story_against_a_real_zookeeper() {
     );
     assert!(printed.contains("alpha stopped"), "{printed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zookeeper_discover_feeds_tower_balance_in_a_chroot_after_zookeeper_comes_up() {
+    // Discovery starts before ZooKeeper does: it waits (and logs), then finds the members.
+    let port = tests::process::free_port().unwrap();
+    let zookeeper = ZooKeeper::new(format!("127.0.0.1:{port},127.0.0.1:{port}/apps/eu"));
+    let template = Endpoint::from_static("127.0.0.1:1").timeout(Duration::from_secs(5));
+    let channels = zookeeper.discover(PATH).channels(template);
+    let balance = tower::buffer::Buffer::new(tower::balance::p2c::Balance::new(channels), 64);
+    let client = HelloServiceClient::new(balance);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let server = tokio::task::block_in_place(|| ZooKeeperServer::start_on(port))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Registered under the chroot, which the first registration creates.
+    let a = Registered::start(&zookeeper, "a").await;
+    let b = Registered::start(&zookeeper, "b").await;
+    let (a_calls, b_calls) = (a.handler.clone(), b.handler.clone());
+    for i in 0..3000 {
+        if a_calls.calls() > 0 && b_calls.calls() > 0 {
+            break;
+        }
+        client.say(format!("{i}")).await.unwrap();
+    }
+    assert!(a_calls.calls() > 0 && b_calls.calls() > 0);
+
+    // The members are under the chroot, as kazoo sees it without one.
+    let connect = server.connect_string();
+    let output = tokio::task::spawn_blocking(move || {
+        serverset(&[&connect, "read", &format!("/apps/eu{PATH}")]).output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 2);
+    a.stop().await;
+    b.stop().await;
+}

@@ -9,8 +9,9 @@
 //! - A server registers once it listens ([`ZooKeeper::register`]) and deregisters when its
 //!   graceful shutdown begins, before it stops accepting ([`Registration::deregister`] in
 //!   the server's shutdown signal); after a session expiry it registers again.
-//! - A client follows a service's members ([`ZooKeeper::discover`]): tower's `Change`s, or
-//!   a [`Balanced`](crate::client::Balanced) over them. ZooKeeper being down keeps the last
+//! - A client follows a service's members ([`ZooKeeper::discover`]): tower's `Change`s of
+//!   members, a `Discover` of [`Channel`](crate::Channel)s for tower's balancers
+//!   ([`Discovery::channels`]), or a [`Balanced`](crate::client::Balanced) over them. ZooKeeper being down keeps the last
 //!   members known; when it returns, the watch catches up.
 //!
 //! ```no_run
@@ -47,4 +48,4 @@ mod member;
 mod zookeeper;
 
 pub use self::member::{HostPort, MEMBER_PREFIX, Member, Status};
-pub use self::zookeeper::{Discovery, Registration, ZooKeeper};
+pub use self::zookeeper::{Channels, Discovery, Registration, ZooKeeper};

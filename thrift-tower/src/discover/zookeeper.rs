@@ -2,8 +2,13 @@
 //! following a service's members ([`Discovery`]), on the `zookeeper-client` crate.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use futures_core::Stream;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -12,7 +17,7 @@ use tracing::{debug, info, warn};
 use zookeeper_client as zk;
 
 use super::member::{MEMBER_PREFIX, Member, Status};
-use crate::client::{Balanced, Endpoint};
+use crate::client::{Balanced, Channel, Endpoint};
 use crate::error::Error;
 
 /// Waits between attempts to reach ZooKeeper, doubling up to the second bound.
@@ -51,14 +56,37 @@ impl ZooKeeper {
         self
     }
 
-    async fn client(&self) -> Result<zk::Client, Error> {
-        zk::Client::connector()
+    /// A session, under the connection string's chroot; with `create_chroot`, the chroot's
+    /// node is made first if missing (a writer's first registration in a fresh chroot).
+    async fn connect(&self, create_chroot: bool) -> Result<zk::Client, Error> {
+        let (hosts, chroot) = match self.connect.find('/') {
+            Some(at) if at + 1 < self.connect.len() => self.connect.split_at(at),
+            _ => (self.connect.trim_end_matches('/'), ""),
+        };
+        let client = zk::Client::connector()
             .with_session_timeout(self.session_timeout)
             .with_connection_timeout(self.connection_timeout)
             .with_fail_eagerly()
-            .connect(&self.connect)
+            .connect(hosts)
             .await
-            .map_err(|e| zk_error(&self.connect, "cannot connect", e))
+            .map_err(|e| zk_error(&self.connect, "cannot connect", e))?;
+        if chroot.is_empty() {
+            return Ok(client);
+        }
+        if create_chroot {
+            let persistent = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+            match client.mkdir(chroot, &persistent).await {
+                Ok(()) | Err(zk::Error::NodeExists) => {}
+                Err(e) => return Err(zk_error(&self.connect, "cannot create the chroot", e)),
+            }
+        }
+        client
+            .chroot(chroot.to_owned())
+            .map_err(|_| Error::config(format!("{chroot:?} is not a ZooKeeper chroot path")))
+    }
+
+    async fn client(&self) -> Result<zk::Client, Error> {
+        self.connect(false).await
     }
 
     /// Announces `member` under `path` (created if missing) as an EPHEMERAL_SEQUENTIAL
@@ -71,7 +99,7 @@ impl ZooKeeper {
     pub async fn register(&self, path: &str, member: Member) -> Result<Registration, Error> {
         let path = path.trim_end_matches('/').to_owned();
         let data = member.to_json();
-        let client = self.client().await?;
+        let client = self.connect(true).await?;
         let node = announce(&client, &path, &data)
             .await
             .map_err(|e| zk_error(&self.connect, "cannot register", e))?;
@@ -199,7 +227,7 @@ async fn keep_registered(
         loop {
             tokio::time::sleep(retry).await;
             let attempt = async {
-                let fresh = zookeeper.client().await?;
+                let fresh = zookeeper.connect(true).await?;
                 let written = announce(&fresh, &path, &data)
                     .await
                     .map_err(|e| zk_error(&zookeeper.connect, "cannot register", e))?;
@@ -264,6 +292,20 @@ impl Discovery {
         receiver
     }
 
+    /// The members as tower's `Discover`: a stream of `Change`s of [`Channel`]s, each
+    /// connected (lazily) with `template`'s settings at the member's address; for
+    /// `tower::balance::p2c::Balance` or any other consumer of a `Discover`.
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime.
+    pub fn channels(self, template: Endpoint) -> Channels {
+        Channels {
+            changes: self.changes(64),
+            template,
+        }
+    }
+
     /// A [`Balanced`] over the members, each connected with `template`'s settings
     /// (protocol, framing, timeouts, TLS) at the member's address.
     ///
@@ -293,6 +335,38 @@ impl Discovery {
             }
         });
         balanced
+    }
+}
+
+/// The members of a path as channels: tower's `Discover` (from [`Discovery::channels`]).
+#[derive(Debug)]
+pub struct Channels {
+    changes: mpsc::Receiver<Change<String, Member>>,
+    template: Endpoint,
+}
+
+impl Stream for Channels {
+    type Item = Result<Change<String, Channel>, Infallible>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            let change = match std::task::ready!(self.changes.poll_recv(cx)) {
+                None => return Poll::Ready(None),
+                Some(change) => change,
+            };
+            return Poll::Ready(Some(Ok(match change {
+                Change::Remove(key) => Change::Remove(key),
+                Change::Insert(key, member) => {
+                    match self.template.at(member.service_endpoint.to_addr()) {
+                        Ok(endpoint) => Change::Insert(key, endpoint.connect_lazy()),
+                        Err(e) => {
+                            warn!(member = %key, error = %e, "member skipped");
+                            continue;
+                        }
+                    }
+                }
+            })));
+        }
     }
 }
 
