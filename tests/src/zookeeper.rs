@@ -128,6 +128,16 @@ impl ZooKeeperServer {
         }
     }
 
+    /// Starts it again on the same port with its data wiped: every session it knew is gone,
+    /// so its clients' sessions expire when they reconnect.
+    pub fn restart_empty(&mut self) -> Result<(), String> {
+        self.stop();
+        let data = self.dir.join("data");
+        std::fs::remove_dir_all(&data).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+        self.run()
+    }
+
     /// Starts it again on the same port with the same data.
     pub fn restart(&mut self) -> Result<(), String> {
         self.stop();

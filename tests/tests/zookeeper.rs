@@ -417,3 +417,36 @@ async fn zookeeper_discover_feeds_tower_balance_in_a_chroot_after_zookeeper_come
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zookeeper_session_expiry_registers_the_server_again() {
+    let mut server = zookeeper_server();
+    let zookeeper = ZooKeeper::new(server.connect_string()).session_timeout(Duration::from_secs(2));
+    let a = Registered::start(&zookeeper, "a").await;
+    let client = client(&zookeeper);
+    client.say("before".into()).await.unwrap();
+
+    // A ZooKeeper that lost every session: ours expire when they reconnect, and the member
+    // is written again under a new session; discovery catches up.
+    tokio::task::block_in_place(|| server.restart_empty()).unwrap();
+    let connect = server.connect_string();
+    let mut members = 0;
+    for _ in 0..300 {
+        let connect = connect.clone();
+        let output =
+            tokio::task::spawn_blocking(move || serverset(&[&connect, "read", PATH]).output())
+                .await
+                .unwrap()
+                .unwrap();
+        members = String::from_utf8_lossy(&output.stdout).lines().count();
+        if members == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(members, 1, "the member was not registered again");
+    let before = a.handler.calls();
+    client.say("after".into()).await.unwrap();
+    assert_eq!(a.handler.calls(), before + 1);
+    a.stop().await;
+}
