@@ -32,24 +32,37 @@ struct Registered {
 async fn start(zookeeper: &ZooKeeper, name: &str) -> Result<Registered, Error> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
-    // Announced once it listens.
-    let registration = zookeeper
-        .register(
-            PATH,
-            Member::alive("127.0.0.1", port).metadata("name", name),
-        )
-        .await?;
     let handler = Counted::new(name);
     let (stop, stopped) = oneshot::channel::<()>();
+    // Announced under PATH once it listens, as 127.0.0.1 and the port it bound; out of the
+    // set when its shutdown begins, while it still accepts; then it drains.
+    let registry = zookeeper.registry(PATH, Member::alive("127.0.0.1", 0).metadata("name", name));
     let task = tokio::spawn(
         Server::builder()
             .add_service(HelloServiceServer::new(handler.clone()))
-            .serve_with_listener(listener, async move {
+            .serve_registered(listener, registry, async move {
                 let _ = stopped.await;
-                // Out of the set while still accepting; then the server drains.
-                registration.deregister().await;
             }),
     );
+    // Listed once ZooKeeper has the member (the server registers before it accepts).
+    let mut changes = zookeeper.discover(PATH).changes(16);
+    let listed = async {
+        while let Some(change) = changes.recv().await {
+            if let tower::discover::Change::Insert(_, member) = change
+                && member.service_endpoint.port == port
+            {
+                return;
+            }
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(30), listed)
+        .await
+        .is_err()
+    {
+        return Err(Error::config(format!(
+            "{name} was not listed in ZooKeeper within 30 s"
+        )));
+    }
     Ok(Registered {
         handler,
         stop,

@@ -17,8 +17,9 @@ use examples::stack::Counted;
 use serde_json::{Value, json};
 use tests::apache_python::{PYTHON, repo_root};
 use tests::zookeeper::{ZOOKEEPER_HINT, ZooKeeperServer};
-use thrift_tower::discover::{Member, Status, ZooKeeper};
+use thrift_tower::discover::{Member, ServerSetRegistry, Status, ZooKeeper};
 use thrift_tower::layer::RetryPolicy;
+use thrift_tower::server::Registry;
 use thrift_tower::{BoxError, Endpoint, Error, Request, Response, Server};
 use tokio::sync::oneshot;
 use tower::ServiceBuilder;
@@ -37,25 +38,26 @@ struct Registered {
 impl Registered {
     async fn start(zookeeper: &ZooKeeper, name: &str) -> Registered {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let registration = zookeeper
-            .register(
-                PATH,
-                Member::alive("127.0.0.1", port).metadata("name", name),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{e}; {ZOOKEEPER_HINT}"));
         let handler = Counted::new(name);
         let (stop, stopped) = oneshot::channel::<()>();
+        // Announced with the port bound; out of the set when the shutdown begins, while
+        // the server still accepts.
+        let registry = zookeeper.registry(PATH, Member::alive("", 0).metadata("name", name));
+        let (registered, is_registered) = oneshot::channel::<()>();
         let task = tokio::spawn(
             Server::builder()
                 .add_service(HelloServiceServer::new(handler.clone()))
-                .serve_with_listener(listener, async move {
-                    let _ = stopped.await;
-                    // Out of the set while still accepting; then the server drains.
-                    registration.deregister().await;
-                }),
+                .serve_registered(
+                    listener,
+                    Announced(registry, Some(registered)),
+                    async move {
+                        let _ = stopped.await;
+                    },
+                ),
         );
+        is_registered
+            .await
+            .unwrap_or_else(|_| panic!("registration failed; {ZOOKEEPER_HINT}"));
         Registered {
             handler,
             stop,
@@ -66,6 +68,23 @@ impl Registered {
     async fn stop(self) {
         let _ = self.stop.send(());
         self.task.await.unwrap().unwrap();
+    }
+}
+
+/// A registry that says when it has registered, so that a test goes on only then.
+struct Announced(ServerSetRegistry, Option<oneshot::Sender<()>>);
+
+impl Registry for Announced {
+    async fn register(&mut self, addr: std::net::SocketAddr) -> Result<(), Error> {
+        self.0.register(addr).await?;
+        if let Some(registered) = self.1.take() {
+            let _ = registered.send(());
+        }
+        Ok(())
+    }
+
+    async fn deregister(&mut self) {
+        self.0.deregister().await;
     }
 }
 

@@ -6,9 +6,11 @@
 //! - A service is a path; each of its servers is an EPHEMERAL_SEQUENTIAL child named
 //!   `member_<sequence>` holding a [`Member`] as JSON (Finagle's `ServiceInstance`). Being
 //!   ephemeral, a member goes away with its server's ZooKeeper session.
-//! - A server registers once it listens ([`ZooKeeper::register`]) and deregisters when its
-//!   graceful shutdown begins, before it stops accepting ([`Registration::deregister`] in
-//!   the server's shutdown signal); after a session expiry it registers again.
+//! - A server registers once it listens and deregisters when its graceful shutdown begins,
+//!   before it stops accepting: [`ZooKeeper::registry`] with the server's
+//!   [`serve_registered`](crate::server::Router::serve_registered), or by hand with
+//!   [`ZooKeeper::register`] and [`Registration::deregister`] in the shutdown signal. After a
+//!   session expiry it registers again.
 //! - A client follows a service's members ([`ZooKeeper::discover`]): tower's `Change`s of
 //!   members, a `Discover` of [`Channel`](crate::Channel)s for tower's balancers
 //!   ([`Discovery::channels`]), or a [`Balanced`](crate::client::Balanced) over them. ZooKeeper being down keeps the last
@@ -48,4 +50,4 @@ mod member;
 mod zookeeper;
 
 pub use self::member::{HostPort, MEMBER_PREFIX, Member, Status};
-pub use self::zookeeper::{Channels, Discovery, Registration, ZooKeeper};
+pub use self::zookeeper::{Channels, Discovery, Registration, ServerSetRegistry, ZooKeeper};

@@ -119,6 +119,36 @@ impl ZooKeeper {
         })
     }
 
+    /// A [`Registry`](crate::server::Registry) for
+    /// [`Router::serve_registered`](crate::server::Router::serve_registered): the server is
+    /// announced as `member` under `path` once it listens (with the port it bound when
+    /// `member`'s is 0, and the address it bound when `member`'s host is empty) and
+    /// deregistered when its shutdown begins.
+    ///
+    /// ```no_run
+    /// use thrift_tower::discover::{Member, ZooKeeper};
+    ///
+    /// # async fn run(router: thrift_tower::server::Router<tower_layer::Identity, thrift_tower::server::NoRoute>) -> Result<(), thrift_tower::Error> {
+    /// let zookeeper = ZooKeeper::new("zk1:2181,zk2:2181/prod");
+    /// let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await?;
+    /// let registry = zookeeper.registry("/services/hello", Member::alive("10.0.0.7", 0));
+    /// router
+    ///     .serve_registered(listener, registry, async {
+    ///         let _ = tokio::signal::ctrl_c().await;
+    ///     })
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn registry(&self, path: &str, member: Member) -> ServerSetRegistry {
+        ServerSetRegistry {
+            zookeeper: self.clone(),
+            path: path.to_owned(),
+            member,
+            registration: None,
+        }
+    }
+
     /// Follows the members of the service at `path`: see [`Discovery`].
     pub fn discover(&self, path: &str) -> Discovery {
         Discovery {
@@ -157,6 +187,42 @@ async fn announce(client: &zk::Client, path: &str, data: &[u8]) -> Result<String
     let mode = zk::CreateMode::EphemeralSequential.with_acls(zk::Acls::anyone_all());
     let (_, sequence) = client.create(&prefix, data, &mode).await?;
     Ok(format!("{prefix}{sequence}"))
+}
+
+/// A server's membership as a [`Registry`](crate::server::Registry): from
+/// [`ZooKeeper::registry`].
+#[derive(Debug)]
+pub struct ServerSetRegistry {
+    zookeeper: ZooKeeper,
+    path: String,
+    member: Member,
+    registration: Option<Registration>,
+}
+
+impl crate::server::Registry for ServerSetRegistry {
+    async fn register(&mut self, addr: std::net::SocketAddr) -> Result<(), Error> {
+        let mut member = self.member.clone();
+        if member.service_endpoint.port == 0 {
+            member.service_endpoint.port = addr.port();
+        }
+        if member.service_endpoint.host.is_empty() {
+            if addr.ip().is_unspecified() {
+                return Err(Error::config(format!(
+                    "the server listens on {addr}, which clients cannot connect to: give the \
+                     member the host to announce"
+                )));
+            }
+            member.service_endpoint.host = addr.ip().to_string();
+        }
+        self.registration = Some(self.zookeeper.register(&self.path, member).await?);
+        Ok(())
+    }
+
+    async fn deregister(&mut self) {
+        if let Some(registration) = self.registration.take() {
+            registration.deregister().await;
+        }
+    }
 }
 
 /// A server's membership, kept while it lives. See [`ZooKeeper::register`].

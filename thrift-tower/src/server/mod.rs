@@ -94,6 +94,7 @@
 mod calls;
 mod conn;
 mod context;
+mod registry;
 mod reply;
 mod router;
 
@@ -115,6 +116,7 @@ use tracing::{Instrument, debug, info, info_span, warn};
 
 pub(crate) use self::context::scope as scope_request;
 pub use self::context::with_request;
+pub use self::registry::Registry;
 pub use self::reply::{AlwaysReply, AlwaysReplyFuture, AlwaysReplyLayer};
 pub(crate) use self::reply::{
     CatchUnwind, bad_arguments, bad_result, exception_for, exception_reply, panicked,
@@ -386,6 +388,23 @@ where
         signal: impl Future<Output = ()>,
     ) -> Result<(), Error> {
         let listener = TcpListener::bind(addr).await?;
+        self.serve_with_listener(listener, signal).await
+    }
+
+    /// Serves connections from `listener` as [`serve_with_listener`](Self::serve_with_listener)
+    /// does, listed in `registry` while it serves: registered before the first connection is
+    /// taken, deregistered when `signal` fires, before the listener closes.
+    pub async fn serve_registered(
+        self,
+        listener: TcpListener,
+        mut registry: impl Registry,
+        signal: impl Future<Output = ()>,
+    ) -> Result<(), Error> {
+        registry.register(listener.local_addr()?).await?;
+        let signal = async move {
+            signal.await;
+            registry.deregister().await;
+        };
         self.serve_with_listener(listener, signal).await
     }
 
