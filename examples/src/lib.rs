@@ -6,12 +6,34 @@ pub mod hello {
     thrift_tower::include_idl!("hello");
 }
 
+/// Generated from `idl/echo.thrift`: the benchmark's service.
+pub mod echo {
+    thrift_tower::include_idl!("echo");
+}
+
 pub mod axum_app;
+pub mod bench;
 pub mod discovery;
 pub mod stack;
 pub mod web;
 
 use hello::{HelloService, SayError};
+
+/// The benchmark's echo service: answers with the request's payload and items.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Echo;
+
+impl echo::EchoService for Echo {
+    async fn echo(
+        &self,
+        request: echo::EchoRequest,
+    ) -> Result<echo::EchoResponse, echo::EchoError> {
+        Ok(echo::EchoResponse {
+            payload: request.payload,
+            items: request.items,
+        })
+    }
+}
 
 /// The hello service: answers `"Received: " + msg` and prints that line.
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,0 +1,314 @@
+//! The benchmark's load generator (`tests/bench/`): keeps `--connections` connections to an
+//! echo server with `--in-flight` calls in flight on each, reads the replies in order and
+//! checks each one (message type, seqid, bytes), and after `--warmup` seconds counts for
+//! `--seconds`. It prints one JSON line:
+//!
+//! ```text
+//! {"label":"ours","size":"small","connections":16,"in_flight":1,"seconds":5.0,"calls":512345,
+//!  "calls_per_sec":102469,"p50_us":152,"p99_us":310,"p999_us":598,"errors":0,"cpu_percent":97.1}
+//! ```
+//!
+//! Its messages are written by hand (`examples::bench`), not by thrift-tower's client, so
+//! it measures the server. It runs on one thread: pin it with `taskset` away from the
+//! server. The exit status is 0 when every call was answered as it should be.
+//!
+//! ```text
+//! cargo run --release -p examples --example echo_load -- --port 9090 --connections 16
+//! ```
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use clap::{Parser, ValueEnum};
+use examples::bench::{Bodies, MessageKind, Size, Wire, message_len, parse_header, put_message};
+use thrift_tower::protocol::Protocol;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{Semaphore, mpsc};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ProtocolName {
+    Binary,
+    Compact,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TransportName {
+    Buffered,
+    Framed,
+}
+
+/// The benchmark's load generator.
+#[derive(Debug, Parser)]
+#[command(name = "echo_load")]
+struct Cli {
+    /// The server's host
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// The server's port
+    #[arg(long, default_value_t = 9090)]
+    port: u16,
+    /// The protocol
+    #[arg(long, value_enum, default_value_t = ProtocolName::Binary)]
+    protocol: ProtocolName,
+    /// How messages are delimited
+    #[arg(long, value_enum, default_value_t = TransportName::Framed)]
+    transport: TransportName,
+    /// Connections
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Calls in flight on each connection
+    #[arg(long, default_value_t = 1)]
+    in_flight: usize,
+    /// How big each call is
+    #[arg(long, value_enum, default_value_t = Size::Small)]
+    size: Size,
+    /// Seconds counted
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
+    /// Seconds of warm-up, not counted
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// A name for the run, written in its line
+    #[arg(long, default_value = "run")]
+    label: String,
+}
+
+/// What one connection saw while counting.
+#[derive(Debug, Default)]
+struct Tally {
+    latencies_us: Vec<u32>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let wire = Wire {
+        protocol: match cli.protocol {
+            ProtocolName::Binary => Protocol::Binary,
+            ProtocolName::Compact => Protocol::Compact,
+        },
+        framed: matches!(cli.transport, TransportName::Framed),
+    };
+    let bodies = Arc::new(Bodies::new(wire.protocol, cli.size));
+    let start = Instant::now();
+    let counting_from = start + Duration::from_secs_f64(cli.warmup);
+    let until = counting_from + Duration::from_secs_f64(cli.seconds);
+    let addr = format!("{}:{}", cli.host, cli.port);
+    let connections: Vec<_> = (0..cli.connections.max(1))
+        .map(|_| {
+            let (addr, bodies) = (addr.clone(), bodies.clone());
+            let in_flight = cli.in_flight.max(1);
+            tokio::spawn(async move {
+                let mut tally = Tally::default();
+                if let Err(e) = connection(
+                    &addr,
+                    wire,
+                    &bodies,
+                    in_flight,
+                    counting_from,
+                    until,
+                    &mut tally,
+                )
+                .await
+                {
+                    tally.errors += 1;
+                    tally.first_error.get_or_insert(e);
+                }
+                tally
+            })
+        })
+        .collect();
+    let cpu_before = cpu_seconds();
+    // The counted window is measured from the warm-up's end to the last reply.
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let mut first_error = None;
+    for connection in connections {
+        let tally = connection.await.unwrap_or_default();
+        latencies.extend(tally.latencies_us);
+        errors += tally.errors;
+        if first_error.is_none() {
+            first_error = tally.first_error;
+        }
+    }
+    let cpu = cpu_seconds() - cpu_before;
+    let wall = start.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let quantile = |q: f64| -> u32 {
+        if latencies.is_empty() {
+            return 0;
+        }
+        let at = ((latencies.len() as f64 * q) as usize).min(latencies.len() - 1);
+        latencies[at]
+    };
+    let calls = latencies.len();
+    let size = match cli.size {
+        Size::Small => "small",
+        Size::Large => "large",
+    };
+    println!(
+        "{{\"label\":\"{}\",\"size\":\"{size}\",\"connections\":{},\"in_flight\":{},\"seconds\":{},\"calls\":{calls},\"calls_per_sec\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"errors\":{errors},\"cpu_percent\":{:.1}}}",
+        cli.label.replace(['"', '\\'], "_"),
+        cli.connections,
+        cli.in_flight,
+        cli.seconds,
+        calls as f64 / cli.seconds,
+        quantile(0.5),
+        quantile(0.99),
+        quantile(0.999),
+        100.0 * cpu / wall,
+    );
+    if let Some(e) = first_error {
+        eprintln!("echo_load: {errors} errors, the first: {e}");
+    }
+    if errors == 0 && calls > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Drives one connection until `until`, then waits for the replies still due.
+async fn connection(
+    addr: &str,
+    wire: Wire,
+    bodies: &Bodies,
+    in_flight: usize,
+    counting_from: Instant,
+    until: Instant,
+    tally: &mut Tally,
+) -> Result<(), String> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let (mut reader, mut writer) = stream.into_split();
+    let window = Arc::new(Semaphore::new(in_flight));
+    // Each call's send time, in order: replies come in the same order.
+    let (sent_tx, mut sent_rx) = mpsc::unbounded_channel::<Instant>();
+    let call = bodies.call.clone();
+    let writing = {
+        let window = window.clone();
+        tokio::spawn(async move {
+            let mut buf = BytesMut::new();
+            let mut seqid: i32 = 0;
+            loop {
+                let Ok(permit) = window.acquire().await else {
+                    return Ok(());
+                };
+                permit.forget();
+                if Instant::now() >= until {
+                    return Ok(());
+                }
+                // What the window allows now goes out in one write.
+                let mut batch = 1;
+                while let Ok(more) = window.try_acquire() {
+                    more.forget();
+                    batch += 1;
+                }
+                buf.clear();
+                let now = Instant::now();
+                for _ in 0..batch {
+                    seqid = seqid.wrapping_add(1);
+                    put_message(&mut buf, wire, MessageKind::Call, seqid, &call);
+                    let _ = sent_tx.send(now);
+                }
+                if let Err(e) = writer.write_all(&buf).await {
+                    return Err(format!("write: {e}"));
+                }
+            }
+        })
+    };
+
+    let mut expected_seqid: i32 = 0;
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    loop {
+        let Some(sent) = sent_rx.recv().await else {
+            // The writer is done and every reply it was due has come.
+            break;
+        };
+        expected_seqid = expected_seqid.wrapping_add(1);
+        let len = if wire.framed {
+            read_at_least(&mut reader, &mut buf, 4).await?;
+            4 + u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize
+        } else {
+            message_len(wire, expected_seqid, &bodies.reply)
+        };
+        read_at_least(&mut reader, &mut buf, len).await?;
+        let message = buf.split_to(len);
+        let message = if wire.framed {
+            &message[4..]
+        } else {
+            &message[..]
+        };
+        match parse_header(wire.protocol, message) {
+            Some((MessageKind::Reply, seqid, at))
+                if seqid == expected_seqid && message[at..] == bodies.reply[..] => {}
+            Some((kind, seqid, _)) => {
+                return Err(format!(
+                    "expected the reply to call {expected_seqid}, got a {kind:?} with seqid {seqid} \
+                     ({} bytes)",
+                    message.len()
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "not an echo reply: {:02x?}",
+                    &message[..message.len().min(32)]
+                ));
+            }
+        }
+        let now = Instant::now();
+        if sent >= counting_from && now <= until {
+            let micros = now.duration_since(sent).as_micros();
+            tally
+                .latencies_us
+                .push(u32::try_from(micros).unwrap_or(u32::MAX));
+        }
+        window.add_permits(1);
+    }
+    match writing.await {
+        Ok(result) => result,
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Reads until `buf` holds at least `n` bytes.
+async fn read_at_least(
+    reader: &mut tokio::net::tcp::OwnedReadHalf,
+    buf: &mut BytesMut,
+    n: usize,
+) -> Result<(), String> {
+    while buf.len() < n {
+        buf.reserve(n - buf.len());
+        match reader.read_buf(buf).await {
+            Ok(0) => return Err("the server closed the connection".into()),
+            Ok(_) => {}
+            Err(e) => return Err(format!("read: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// CPU time this process has used, user and system, in seconds (Linux's `/proc`).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command's closing parenthesis: fields 3 onwards; utime and stime are the
+    // 14th and 15th, in clock ticks of 1/100 s.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}

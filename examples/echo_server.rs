@@ -1,0 +1,70 @@
+//! The benchmark's server (`tests/bench/`): the echo service of `idl/echo.thrift` from
+//! generated code, with `Server::builder()`'s defaults.
+//!
+//! ```text
+//! cargo run --release -p examples --example echo_server -- --port 9090 --protocol binary --transport framed
+//! ```
+//!
+//! It prints `echo_server listening on port N` once it listens (`--port 0` picks a free
+//! port), then serves until it is killed.
+
+use clap::{Parser, ValueEnum};
+use examples::Echo;
+use examples::echo::EchoServiceServer;
+use thrift_tower::Server;
+use thrift_tower::protocol::Protocol;
+use thrift_tower::transport::Framing;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ProtocolName {
+    Binary,
+    Compact,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TransportName {
+    Buffered,
+    Framed,
+}
+
+/// The echo service of the benchmark.
+#[derive(Debug, Parser)]
+#[command(name = "echo_server")]
+struct Cli {
+    /// The port to listen on (0: any free one)
+    #[arg(long, default_value_t = 9090)]
+    port: u16,
+    /// The protocol
+    #[arg(long, value_enum, default_value_t = ProtocolName::Binary)]
+    protocol: ProtocolName,
+    /// How messages are delimited
+    #[arg(long, value_enum, default_value_t = TransportName::Framed)]
+    transport: TransportName,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let cli = Cli::parse();
+    let protocol = match cli.protocol {
+        ProtocolName::Binary => Protocol::Binary,
+        ProtocolName::Compact => Protocol::Compact,
+    };
+    let framing = match cli.transport {
+        TransportName::Buffered => Framing::Buffered,
+        TransportName::Framed => Framing::Framed,
+    };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port)).await?;
+    println!(
+        "echo_server listening on port {}",
+        listener.local_addr()?.port()
+    );
+    Server::builder()
+        .framing(framing)
+        .protocol(protocol)
+        .add_service(EchoServiceServer::new(Echo))
+        .serve_with_listener(listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,247 @@
+//! The benchmark's bytes, written by hand: the echo calls `echo_load` sends and the replies
+//! it expects (and `echo_ceiling` answers with), in the binary or compact protocol, framed
+//! or buffered. Only the payload is encoded with thrift-tower's protocol code, once; every
+//! message header is written and checked here, so the load generator measures a server,
+//! not this crate's client.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use thrift_tower::protocol::{self, Protocol};
+
+use crate::echo::{EchoRequest, Item};
+
+/// How big a call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Size {
+    /// A 64-byte payload and no items.
+    Small,
+    /// A 64-byte payload and 100 items of 4 tags and 3 attributes each.
+    Large,
+}
+
+/// The request of `size`.
+pub fn request(size: Size) -> EchoRequest {
+    let payload = "x".repeat(64);
+    let items = match size {
+        Size::Small => Vec::new(),
+        Size::Large => (0..100)
+            .map(|i| Item {
+                id: i,
+                name: format!("item number {i}"),
+                score: i as f64 * 1.5,
+                tags: vec![1, 2, 3, i as i32],
+                attrs: (0..3)
+                    .map(|k| (format!("key{k}"), format!("value {k} of {i}")))
+                    .collect(),
+            })
+            .collect(),
+    };
+    EchoRequest { payload, items }
+}
+
+/// The wire of a run: protocol and framing.
+#[derive(Debug, Clone, Copy)]
+pub struct Wire {
+    /// Binary or compact.
+    pub protocol: Protocol,
+    /// Each message preceded by its length.
+    pub framed: bool,
+}
+
+/// Message types, as the protocols number them.
+const CALL: u8 = 1;
+const REPLY: u8 = 2;
+
+/// The method's name.
+const NAME: &[u8] = b"echo";
+
+/// What a call and its reply carry after their headers: `echo`'s arguments (field 1, the
+/// request) and its result (field 0, the response, the same struct on the wire).
+#[derive(Debug, Clone)]
+pub struct Bodies {
+    /// The arguments struct.
+    pub call: Bytes,
+    /// The result struct.
+    pub reply: Bytes,
+}
+
+impl Bodies {
+    /// The bodies for `size` in `protocol` (binary or compact).
+    pub fn new(protocol: Protocol, size: Size) -> Self {
+        let fields = protocol::encode(protocol, &request(size))
+            .unwrap_or_else(|e| panic!("encoding the request: {e}"));
+        let wrap = |id: u8| {
+            let mut body = BytesMut::new();
+            match protocol {
+                // Field header: type struct (12), then the id as an i16.
+                Protocol::Binary => body.put_slice(&[12, 0, id]),
+                // Field header: the id's delta from 0 in the high nibble, type struct (12).
+                // Delta 0 cannot be said that way: the long form, a zigzag varint of 0.
+                _ if id == 0 => body.put_slice(&[12, 0]),
+                _ => body.put_u8((id << 4) | 12),
+            }
+            body.put_slice(&fields);
+            body.put_u8(0);
+            body.freeze()
+        };
+        Bodies {
+            call: wrap(1),
+            reply: wrap(0),
+        }
+    }
+}
+
+/// Appends the header of a message of `kind` with `seqid`.
+fn put_header(dst: &mut BytesMut, protocol: Protocol, kind: u8, seqid: i32) {
+    match protocol {
+        Protocol::Binary => {
+            dst.put_slice(&[0x80, 0x01, 0x00, kind]);
+            dst.put_i32(NAME.len() as i32);
+            dst.put_slice(NAME);
+            dst.put_i32(seqid);
+        }
+        _ => {
+            dst.put_slice(&[0x82, (kind << 5) | 1]);
+            put_varint(dst, seqid as u32);
+            put_varint(dst, NAME.len() as u32);
+            dst.put_slice(NAME);
+        }
+    }
+}
+
+fn put_varint(dst: &mut BytesMut, mut value: u32) {
+    while value >= 0x80 {
+        dst.put_u8((value as u8) | 0x80);
+        value >>= 7;
+    }
+    dst.put_u8(value as u8);
+}
+
+/// Appends a whole message (its frame length first when framed).
+pub fn put_message(dst: &mut BytesMut, wire: Wire, kind: MessageKind, seqid: i32, body: &[u8]) {
+    let start = dst.len();
+    if wire.framed {
+        dst.put_u32(0);
+    }
+    let kind = match kind {
+        MessageKind::Call => CALL,
+        MessageKind::Reply => REPLY,
+    };
+    put_header(dst, wire.protocol, kind, seqid);
+    dst.put_slice(body);
+    if wire.framed {
+        let length = (dst.len() - start - 4) as u32;
+        dst[start..start + 4].copy_from_slice(&length.to_be_bytes());
+    }
+}
+
+/// A call or a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A call.
+    Call,
+    /// A reply.
+    Reply,
+}
+
+/// How long the whole message of `body` with `seqid` is, frame length included.
+pub fn message_len(wire: Wire, seqid: i32, body: &[u8]) -> usize {
+    let mut scratch = BytesMut::new();
+    put_message(&mut scratch, wire, MessageKind::Reply, seqid, body);
+    scratch.len()
+}
+
+/// Reads the header at the start of `message` (after any frame length): its kind, its
+/// seqid and where the body begins; `None` if it is not a well-formed `echo` header.
+pub fn parse_header(protocol: Protocol, message: &[u8]) -> Option<(MessageKind, i32, usize)> {
+    let kind = |byte: u8| match byte {
+        CALL => Some(MessageKind::Call),
+        REPLY => Some(MessageKind::Reply),
+        _ => None,
+    };
+    match protocol {
+        Protocol::Binary => {
+            let [0x80, 0x01, 0x00, k, rest @ ..] = message else {
+                return None;
+            };
+            let kind = kind(*k)?;
+            let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+            if rest.get(4..4 + len)? != NAME {
+                return None;
+            }
+            let seqid = i32::from_be_bytes(rest.get(4 + len..8 + len)?.try_into().ok()?);
+            Some((kind, seqid, 4 + 8 + len))
+        }
+        _ => {
+            let [0x82, k, rest @ ..] = message else {
+                return None;
+            };
+            if k & 0x1f != 1 {
+                return None;
+            }
+            let kind = kind(k >> 5)?;
+            let (seqid, a) = varint(rest)?;
+            let (len, b) = varint(&rest[a..])?;
+            let name = rest.get(a + b..a + b + len as usize)?;
+            if name != NAME {
+                return None;
+            }
+            Some((kind, seqid as i32, 2 + a + b + len as usize))
+        }
+    }
+}
+
+fn varint(bytes: &[u8]) -> Option<(u32, usize)> {
+    let mut value = 0u32;
+    for (i, byte) in bytes.iter().take(5).enumerate() {
+        value |= u32::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::echo::EchoResponse;
+    use thrift_tower::protocol::{Limits, MessageType};
+    use thrift_tower::transport::decode_message;
+
+    /// The hand-written bytes are what thrift-tower's own codec reads.
+    #[test]
+    fn hand_written_messages_decode_as_thrift_tower_reads_them() {
+        for protocol in [Protocol::Binary, Protocol::Compact] {
+            for size in [Size::Small, Size::Large] {
+                let bodies = Bodies::new(protocol, size);
+                let wire = Wire {
+                    protocol,
+                    framed: false,
+                };
+                let mut bytes = BytesMut::new();
+                put_message(&mut bytes, wire, MessageKind::Reply, 300, &bodies.reply);
+                let bytes = bytes.freeze();
+                let (kind, seqid, at) = parse_header(protocol, &bytes).unwrap();
+                assert_eq!((kind, seqid), (MessageKind::Reply, 300));
+                assert_eq!(&bytes[at..], &bodies.reply[..]);
+                let message: thrift_tower::Response =
+                    decode_message(bytes, Some(protocol), Limits::default()).unwrap();
+                assert_eq!(message.header().message_type, MessageType::Reply);
+                assert_eq!(message.header().seqid, 300);
+                // The result's field 0 is the request, as the response struct.
+                let request = request(size);
+                let expected = EchoResponse {
+                    payload: request.payload,
+                    items: request.items,
+                };
+                let fields = protocol::encode(protocol, &expected).unwrap();
+                assert!(
+                    message
+                        .body()
+                        .windows(fields.len())
+                        .any(|w| w == &fields[..])
+                );
+            }
+        }
+    }
+}
