@@ -6,6 +6,10 @@
 #
 # Servers, each pinned to CPU 0 with taskset while the load generator runs on CPU 1:
 #   ours     examples/echo_server.rs: generated code, Server::builder() defaults
+#   volo     CloudWeGo's volo-thrift 0.11 (tests/bench/volo, a cargo workspace of its own,
+#            built here; the first build takes minutes)
+#   apache   Apache's C++ TNonblockingServer, one I/O thread (tests/bench/cpp, built here
+#            against Debian's libthrift-dev and libevent-dev)
 #   ceiling  examples/echo_ceiling.rs: precomputed replies, no decoding (the upper bound)
 # Load: examples/echo_load.rs (framed binary; it checks every reply's type, seqid and bytes).
 # Scenarios: small (64-byte payload) and large (100 items), at 1x1, 16x1 and 4x16
@@ -23,6 +27,27 @@ mkdir -p "$out"
 
 cargo build -q --release -p examples --example echo_server --example echo_ceiling --example echo_load
 bin=target/release/examples
+
+# The peers, built when missing or older than their sources.
+missing=()
+for p in thrift-compiler libthrift-dev libevent-dev libboost-dev g++; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+cargo build -q --release --manifest-path tests/bench/volo/Cargo.toml
+volo=tests/bench/volo/target/release/volo-echo
+apache="$out/cpp/echo_server"
+if [ ! -x "$apache" ] || [ tests/bench/cpp/echo_server.cpp -nt "$apache" ] \
+    || [ examples/idl/echo.thrift -nt "$apache" ]; then
+    mkdir -p "$out/cpp"
+    thrift --gen cpp -out "$out/cpp" examples/idl/echo.thrift
+    g++ -O2 -std=c++17 -I "$out/cpp" -o "$apache" tests/bench/cpp/echo_server.cpp \
+        "$out/cpp/EchoService.cpp" "$out/cpp/echo_types.cpp" -lthriftnb -lthrift -levent -lpthread
+fi
 pin_server=(taskset -c 0)
 pin_load=(taskset -c 1)
 if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then
@@ -31,19 +56,19 @@ if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then
     pin_load=()
 fi
 
-# start SERVER ARGS...: starts it, reads its port from its first line.
+# start SERVER ARGS...: starts it on a free port and waits until it accepts connections.
 start() {
-    local log
-    log="$(mktemp)"
-    "${pin_server[@]}" "$@" --port 0 >"$log" 2>&1 &
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "${pin_server[@]}" "$@" --port "$port" >/dev/null 2>&1 &
     server_pid=$!
-    for _ in $(seq 100); do
-        port="$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$log")"
-        [ -n "$port" ] && break
+    for _ in $(seq 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return
+        fi
         sleep 0.05
     done
-    rm -f "$log"
-    [ -n "$port" ] || { echo "bench: $1 did not start" >&2; exit 1; }
+    echo "bench: $1 did not start" >&2
+    exit 1
 }
 
 stop() {
@@ -55,9 +80,11 @@ scenarios=("small 1 1" "small 16 1" "small 4 16" "large 1 1" "large 16 1" "large
 for round in $(seq "$rounds"); do
     for scenario in "${scenarios[@]}"; do
         read -r size conns inflight <<<"$scenario"
-        for server in ours ceiling; do
+        for server in ours volo apache ceiling; do
             case "$server" in
                 ours) start "$bin/echo_server" --protocol binary --transport framed ;;
+                volo) start "$volo" ;;
+                apache) start "$apache" ;;
                 ceiling) start "$bin/echo_ceiling" --protocol binary --size "$size" ;;
             esac
             line="$("${pin_load[@]}" "$bin/echo_load" --port "$port" --size "$size" \
@@ -84,12 +111,18 @@ def med(label, k, field):
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 print(f"Echo benchmark, framed binary, {sys.argv[2]} interleaved rounds of {sys.argv[3]} s, "
       f"medians; server on CPU 0, load on CPU 1 ({os.cpu_count()} CPUs, {cpu}).\n")
-print("| scenario | ours calls/s | ceiling calls/s | ours / ceiling | ours p50 µs | ceiling p50 µs | errors |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+def fmt(v, spec=",.0f"):
+    return "-" if v is None else format(v, spec)
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a and b else "-"
+print("| scenario | ours calls/s | volo | Apache C++ | ceiling | ours / volo | ours / Apache | ours / ceiling | p50 µs ours / volo | errors |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for k in scenarios:
-    ours, ceil = med("ours", k, "calls_per_sec"), med("ceiling", k, "calls_per_sec")
+    rate = {l: med(l, k, "calls_per_sec") for l in ("ours", "volo", "apache", "ceiling")}
+    p50 = {l: med(l, k, "p50_us") for l in ("ours", "volo")}
     errors = sum(r["errors"] for r in runs if key(r) == k)
-    ratio = f"{ours / ceil:.2f}x" if ours and ceil else "-"
-    print(f"| {k[0]}, {k[1]}x{k[2]} | {ours:,.0f} | {ceil:,.0f} | {ratio} | "
-          f"{med('ours', k, 'p50_us'):.0f} | {med('ceiling', k, 'p50_us'):.0f} | {errors} |")
+    print(f"| {k[0]}, {k[1]}x{k[2]} | {fmt(rate['ours'])} | {fmt(rate['volo'])} | "
+          f"{fmt(rate['apache'])} | {fmt(rate['ceiling'])} | {ratio(rate['ours'], rate['volo'])} | "
+          f"{ratio(rate['ours'], rate['apache'])} | {ratio(rate['ours'], rate['ceiling'])} | "
+          f"{fmt(p50['ours'])} / {fmt(p50['volo'])} | {errors} |")
 PY

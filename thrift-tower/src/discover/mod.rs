@@ -28,8 +28,9 @@
 //! let registration = zookeeper
 //!     .register("/services/hello", Member::alive("10.0.0.7", 9090))
 //!     .await?;
+//! let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
 //! let shutdown = async move {
-//!     let _ = tokio::signal::ctrl_c().await;
+//!     let _ = stopped.await;
 //!     // Out of the set first, while still accepting; then the server drains.
 //!     registration.deregister().await;
 //! };

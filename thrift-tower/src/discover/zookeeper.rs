@@ -132,9 +132,10 @@ impl ZooKeeper {
     /// let zookeeper = ZooKeeper::new("zk1:2181,zk2:2181/prod");
     /// let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await?;
     /// let registry = zookeeper.registry("/services/hello", Member::alive("10.0.0.7", 0));
+    /// let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
     /// router
     ///     .serve_registered(listener, registry, async {
-    ///         let _ = tokio::signal::ctrl_c().await;
+    ///         let _ = stopped.await;
     ///     })
     ///     .await?;
     /// # Ok(())

@@ -40,7 +40,10 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<I, IO> TlsIncoming<I, IO> {
+impl<I, IO, IE> TlsIncoming<I, IO>
+where
+    I: Stream<Item = Result<IO, IE>>,
+{
     /// Connections from `incoming`, with TLS by `config`. Fails if the configuration does
     /// (no identity, a key that does not match its certificate...).
     pub fn new(incoming: I, config: ServerTlsConfig) -> Result<Self, Error> {
