@@ -2,9 +2,8 @@
 //! `echo_server listening on port N`, then serves framed binary (volo's default) until
 //! killed.
 
-mod volo_gen {
-    include!(concat!(env!("OUT_DIR"), "/volo_gen.rs"));
-}
+// The generated file declares `pub mod volo_gen` itself.
+include!(concat!(env!("OUT_DIR"), "/volo_gen.rs"));
 
 use volo_gen::echo::{EchoRequest, EchoResponse, EchoService, EchoServiceServer};
 
