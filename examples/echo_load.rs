@@ -9,7 +9,9 @@
 //! ```
 //!
 //! Its messages are written by hand (`examples::bench`), not by thrift-tower's client, so
-//! it measures the server. It runs on one thread: pin it with `taskset` away from the
+//! it measures the server. A reply must match the expected bytes; one that differs (a map's
+//! entries in another order) is decoded and compared by value, each time for a
+//! connection's first 256 such replies and one in 16 after, the rest checked by length. It runs on one thread: pin it with `taskset` away from the
 //! server. The exit status is 0 when every call was answered as it should be.
 //!
 //! ```text
@@ -228,10 +230,13 @@ async fn connection(
 
     let mut expected_seqid: i32 = 0;
     let mut buf = BytesMut::with_capacity(64 * 1024);
-    // The reply's bytes as this server writes them: ours at first; a server that orders a
-    // map's entries otherwise has its first reply checked by value, and its bytes expected
-    // from then on (checked by value again should they change).
-    let mut expected = bodies.reply.clone();
+    // The reply's bytes as this server writes them: ours at first. A server may write a
+    // map's entries in another order (volo-thrift: hash order, different in each reply), so
+    // a reply whose bytes differ is checked by value instead: every one of a connection's
+    // first 256, then one in 16, so that decoding does not make the load generator the
+    // bottleneck; the others must at least have the expected length.
+    let expected = bodies.reply.clone();
+    let mut reordered: u64 = 0;
     loop {
         let Some(sent) = sent_rx.recv().await else {
             // The writer is done and every reply it was due has come.
@@ -255,11 +260,11 @@ async fn connection(
             Some((MessageKind::Reply, seqid, at))
                 if seqid == expected_seqid && message[at..] == expected[..] => {}
             Some((MessageKind::Reply, seqid, at))
-                if seqid == expected_seqid
-                    && same_reply(wire.protocol, &expected, &message[at..]) =>
-            {
-                expected = bytes::Bytes::copy_from_slice(&message[at..]);
-            }
+                if seqid == expected_seqid && message.len() - at == expected.len() && {
+                    reordered += 1;
+                    (reordered > 256 && reordered % 16 != 0)
+                        || same_reply(wire.protocol, &expected, &message[at..])
+                } => {}
             Some((kind, seqid, _)) => {
                 return Err(format!(
                     "expected the reply to call {expected_seqid}, got a {kind:?} with seqid {seqid} \
