@@ -176,20 +176,27 @@ impl NumBuf {
                 self.push_all(digits);
             }
         } else {
-            let (first, rest) = digits.split_at(1);
-            self.push_all(first);
-            if !rest.is_empty() {
-                self.push(b'.');
-                self.push_all(rest);
-            }
-            self.push(b'e');
-            self.push(if exponent < 0 { b'-' } else { b'+' });
-            let exponent = exponent.unsigned_abs();
-            if exponent < 10 {
-                self.push(b'0');
-            }
-            self.push_integer(exponent.into());
+            self.push_scientific(digits, exponent);
         }
+    }
+
+    /// `digits` (the significant ones, at least one) times ten to `exponent`, as
+    /// `d.ddde+XX`: a sign always, two exponent digits at least (the form C's `%g`, Java
+    /// and Python share).
+    fn push_scientific(&mut self, digits: &[u8], exponent: i32) {
+        let (first, rest) = digits.split_at(1);
+        self.push_all(first);
+        if !rest.is_empty() {
+            self.push(b'.');
+            self.push_all(rest);
+        }
+        self.push(b'e');
+        self.push(if exponent < 0 { b'-' } else { b'+' });
+        let exponent = exponent.unsigned_abs();
+        if exponent < 10 {
+            self.push(b'0');
+        }
+        self.push_integer(exponent.into());
     }
 }
 
@@ -235,19 +242,7 @@ impl NumBuf {
             self.push(b'-');
         }
         if !(-4 < decpt && decpt <= 16) {
-            let (first, rest) = digits.split_at(1);
-            self.push_all(first);
-            if !rest.is_empty() {
-                self.push(b'.');
-                self.push_all(rest);
-            }
-            self.push(b'e');
-            self.push(if exponent < 0 { b'-' } else { b'+' });
-            let exponent = exponent.unsigned_abs();
-            if exponent < 10 {
-                self.push(b'0');
-            }
-            self.push_integer(exponent.into());
+            self.push_scientific(digits, exponent);
         } else if decpt <= 0 {
             self.push_all(b"0.");
             for _ in decpt..0 {
