@@ -130,6 +130,9 @@ async fn declared_exceptions_arrive_typed_and_others_as_application_exceptions()
             }
             other => panic!("{p}: {other:?}"),
         }
+        // A declared exception is not an undeclared failure.
+        let declared = client.test_exception("Xception".into()).await.unwrap_err();
+        assert!(declared.other().is_none(), "{declared}");
         match client.test_exception("TException".into()).await {
             Err(TestExceptionError::Other(e)) => {
                 let app = e.application_exception().expect("a TApplicationException");
@@ -138,6 +141,18 @@ async fn declared_exceptions_arrive_typed_and_others_as_application_exceptions()
             }
             other => panic!("{p}: {other:?}"),
         }
+        // The undeclared one, without naming the variant.
+        let undeclared = client
+            .test_exception("TException".into())
+            .await
+            .unwrap_err();
+        assert!(
+            undeclared
+                .other()
+                .and_then(|e| e.application_exception())
+                .is_some(),
+            "{undeclared}"
+        );
         match client
             .test_multi_exception("Xception2".into(), "x".into())
             .await

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tests::backend::{Backend, open_fds, resident_bytes};
-use tests::golden::service::{GetError, StoreClient};
+use tests::golden::service::StoreClient;
 use thrift_tower::client::Balanced;
 use thrift_tower::layer::RetryPolicy;
 use thrift_tower::{BoxError, Endpoint, Request, Response};
@@ -81,10 +81,7 @@ async fn timeout_frees_the_call_s_slot_and_leaks_no_task_connection_or_descripto
             .collect();
         for call in calls {
             let error = call.await.unwrap().unwrap_err();
-            assert!(
-                matches!(&error, GetError::Other(e) if e.is_timeout()),
-                "{error}"
-            );
+            assert!(error.other().is_some_and(|e| e.is_timeout()), "{error}");
         }
         // The server finishes the calls it was given; their late replies are dropped.
         let tally = backend.tally.clone();

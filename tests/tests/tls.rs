@@ -102,10 +102,8 @@ fn client(port: u16, config: Option<ClientTlsConfig>) -> HelloServiceClient<thri
 }
 
 /// The transport's error under a failed call (`say` declares no exception).
-fn failure(error: SayError) -> thrift_tower::Error {
-    match error {
-        SayError::Other(e) => e,
-    }
+fn failure(error: &SayError) -> &thrift_tower::Error {
+    error.other().unwrap_or_else(|| panic!("{error}"))
 }
 
 fn mutual() -> ServerTlsConfig {
@@ -184,7 +182,7 @@ async fn tls_client_refuses_a_server_certificate_for_another_name() {
         .ca_certificate(ca())
         .domain_name("billing.example.com");
     let error = client(port, Some(tls)).say("hi".into()).await.unwrap_err();
-    let error = failure(error);
+    let error = failure(&error);
     assert!(error.is_connect() && error.is_unsent(), "{error}");
     assert!(error.to_string().contains("not valid for name"), "{error}");
 }
@@ -198,7 +196,7 @@ async fn tls_client_refuses_a_server_certificate_from_an_untrusted_ca() {
         .say("hi".into())
         .await
         .unwrap_err();
-    let error = failure(error);
+    let error = failure(&error);
     assert!(error.is_connect(), "{error}");
     assert!(error.to_string().contains("UnknownIssuer"), "{error}");
 }
@@ -228,7 +226,8 @@ async fn tls_and_plain_clients_share_a_port_when_the_server_allows_it() {
     }
     // Without allow_plain, a plain client gets nowhere.
     let strict = serve(mutual()).await;
-    let error = failure(client(strict, None).say("x".into()).await.unwrap_err());
+    let error = client(strict, None).say("x".into()).await.unwrap_err();
+    let error = failure(&error);
     assert!(error.to_string().contains("the peer speaks TLS"), "{error}");
 }
 

@@ -288,6 +288,19 @@ impl Context<'_> {
                 Other(::thrift_tower::Error),
             }
 
+            impl #name {
+                /// The failure the IDL does not declare, when this is one: a
+                /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+                /// `application_exception`...).
+                pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+                    match self {
+                        Self::Other(e) => ::std::option::Option::Some(e),
+                        #[allow(unreachable_patterns)]
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            }
+
             impl ::std::fmt::Display for #name {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                     match self {

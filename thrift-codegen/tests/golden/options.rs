@@ -346,6 +346,19 @@ pub enum PlotError {
     Other(::thrift_tower::Error),
 }
 
+impl PlotError {
+    /// The failure the IDL does not declare, when this is one: a
+    /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+    /// `application_exception`...).
+    pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+        match self {
+            Self::Other(e) => ::std::option::Option::Some(e),
+            #[allow(unreachable_patterns)]
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
 impl ::std::fmt::Display for PlotError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
@@ -414,6 +427,19 @@ pub enum ReadError {
     /// converts with `.map_err(thrift_tower::Error::internal)`. The client
     /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
+}
+
+impl ReadError {
+    /// The failure the IDL does not declare, when this is one: a
+    /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+    /// `application_exception`...).
+    pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+        match self {
+            Self::Other(e) => ::std::option::Option::Some(e),
+            #[allow(unreachable_patterns)]
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::fmt::Display for ReadError {

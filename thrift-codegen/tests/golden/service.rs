@@ -149,6 +149,19 @@ pub enum GetError {
     Other(::thrift_tower::Error),
 }
 
+impl GetError {
+    /// The failure the IDL does not declare, when this is one: a
+    /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+    /// `application_exception`...).
+    pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+        match self {
+            Self::Other(e) => ::std::option::Option::Some(e),
+            #[allow(unreachable_patterns)]
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
 impl ::std::fmt::Display for GetError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
@@ -219,6 +232,19 @@ pub enum PutError {
     Other(::thrift_tower::Error),
 }
 
+impl PutError {
+    /// The failure the IDL does not declare, when this is one: a
+    /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+    /// `application_exception`...).
+    pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+        match self {
+            Self::Other(e) => ::std::option::Option::Some(e),
+            #[allow(unreachable_patterns)]
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
 impl ::std::fmt::Display for PutError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
@@ -281,6 +307,19 @@ pub enum ForgetError {
     Other(::thrift_tower::Error),
 }
 
+impl ForgetError {
+    /// The failure the IDL does not declare, when this is one: a
+    /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+    /// `application_exception`...).
+    pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+        match self {
+            Self::Other(e) => ::std::option::Option::Some(e),
+            #[allow(unreachable_patterns)]
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
 impl ::std::fmt::Display for ForgetError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
@@ -341,6 +380,19 @@ pub enum PingError {
     /// converts with `.map_err(thrift_tower::Error::internal)`. The client
     /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
+}
+
+impl PingError {
+    /// The failure the IDL does not declare, when this is one: a
+    /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+    /// `application_exception`...).
+    pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+        match self {
+            Self::Other(e) => ::std::option::Option::Some(e),
+            #[allow(unreachable_patterns)]
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::fmt::Display for PingError {
@@ -1144,6 +1196,19 @@ pub enum GetManyError {
     Other(::thrift_tower::Error),
 }
 
+impl GetManyError {
+    /// The failure the IDL does not declare, when this is one: a
+    /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+    /// `application_exception`...).
+    pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+        match self {
+            Self::Other(e) => ::std::option::Option::Some(e),
+            #[allow(unreachable_patterns)]
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
 impl ::std::fmt::Display for GetManyError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
@@ -1224,6 +1289,19 @@ pub enum ClearError {
     Other(::thrift_tower::Error),
 }
 
+impl ClearError {
+    /// The failure the IDL does not declare, when this is one: a
+    /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+    /// `application_exception`...).
+    pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+        match self {
+            Self::Other(e) => ::std::option::Option::Some(e),
+            #[allow(unreachable_patterns)]
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
 impl ::std::fmt::Display for ClearError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
@@ -1292,6 +1370,19 @@ pub enum TouchAllError {
     /// converts with `.map_err(thrift_tower::Error::internal)`. The client
     /// gets an `INTERNAL_ERROR` exception.
     Other(::thrift_tower::Error),
+}
+
+impl TouchAllError {
+    /// The failure the IDL does not declare, when this is one: a
+    /// `thrift_tower::Error` to ask what happened (`is_timeout`, `is_unsent`,
+    /// `application_exception`...).
+    pub fn other(&self) -> ::std::option::Option<&::thrift_tower::Error> {
+        match self {
+            Self::Other(e) => ::std::option::Option::Some(e),
+            #[allow(unreachable_patterns)]
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::fmt::Display for TouchAllError {
