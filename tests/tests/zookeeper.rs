@@ -469,3 +469,16 @@ async fn zookeeper_session_expiry_registers_the_server_again() {
     assert_eq!(a.handler.calls(), before + 1);
     a.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zookeeper_away_does_not_hold_up_a_server_s_shutdown() {
+    let mut server = zookeeper_server();
+    let zookeeper = ZooKeeper::new(server.connect_string()).session_timeout(Duration::from_secs(2));
+    let a = Registered::start(&zookeeper, "a").await;
+    // ZooKeeper goes away; the server shuts down all the same (its deregistration gives up
+    // after the session timeout, and the session's end removes the member).
+    tokio::task::block_in_place(|| server.stop());
+    tokio::time::timeout(Duration::from_secs(60), a.stop())
+        .await
+        .expect("the shutdown waited on ZooKeeper");
+}

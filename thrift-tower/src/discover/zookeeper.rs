@@ -271,10 +271,19 @@ async fn keep_registered(
         let ended = loop {
             tokio::select! {
                 done = &mut stopped => {
-                    if let Err(e) = client.delete(&node, None).await {
-                        debug!(%node, error = %e, "could not delete the member; its session's end will");
-                    } else {
-                        info!(%node, "deregistered from ZooKeeper");
+                    // Bounded: with ZooKeeper away the delete would wait for it, and a
+                    // server's shutdown with it; the session's end removes the node then.
+                    let deleted =
+                        tokio::time::timeout(zookeeper.session_timeout, client.delete(&node, None))
+                            .await;
+                    match deleted {
+                        Ok(Ok(())) => info!(%node, "deregistered from ZooKeeper"),
+                        Ok(Err(e)) => {
+                            debug!(%node, error = %e, "could not delete the member; its session's end will")
+                        }
+                        Err(_) => {
+                            warn!(%node, "ZooKeeper did not answer the deregistration; the session's end removes the member")
+                        }
                     }
                     drop(client);
                     if let Ok(done) = done {
@@ -290,17 +299,27 @@ async fn keep_registered(
             }
         };
         warn!(%node, state = ?ended, "ZooKeeper session ended; registering again");
-        // A new session, and the member written again, until it works.
+        // A new session, and the member written again, until it works or the server stops
+        // (its old session is gone: there is nothing to remove).
         loop {
-            tokio::time::sleep(retry).await;
             let attempt = async {
+                tokio::time::sleep(retry).await;
                 let fresh = zookeeper.connect(true).await?;
                 let written = announce(&fresh, &path, &data)
                     .await
                     .map_err(|e| zk_error(&zookeeper.connect, "cannot register", e))?;
                 Ok::<_, Error>((fresh, written))
             };
-            match attempt.await {
+            let attempted = tokio::select! {
+                done = &mut stopped => {
+                    if let Ok(done) = done {
+                        let _ = done.send(());
+                    }
+                    return;
+                }
+                attempted = attempt => attempted,
+            };
+            match attempted {
                 Ok((fresh, written)) => {
                     client = fresh;
                     node = written;
