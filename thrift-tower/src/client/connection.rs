@@ -18,7 +18,6 @@ use bytes::Buf;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{Decoder, Encoder};
-use tokio_util::io::poll_read_buf;
 use tower_service::Service;
 
 use super::Endpoint;
@@ -257,8 +256,7 @@ where
             // server closes then goes out on the next connection, instead of failing
             // with "closed the connection" (the server would never have read it, but
             // the caller could not tell that from a call it did read).
-            conn.read_buf.reserve_read();
-            match poll_read_buf(Pin::new(&mut conn.io), cx, conn.read_buf.bytes()) {
+            match conn.read_buf.poll_read(Pin::new(&mut conn.io), cx) {
                 Poll::Ready(Ok(0)) => {
                     let during = if conn.read_buf.bytes().is_empty() {
                         ""
@@ -282,7 +280,7 @@ where
                             Err(e) => return Poll::Ready(Err(self.undecodable(e))),
                         }
                     }
-                    conn.read_buf.release_if_large();
+                    conn.read_buf.release();
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(self.broken("reading from", e))),
                 Poll::Pending => {}
@@ -357,6 +355,7 @@ where
             response
         });
         let offset = conn.encoded;
+        conn.write_buf.take_spare();
         let buf = conn.write_buf.bytes();
         let start = buf.len();
         if let Err(e) = conn.codec.encode(request, buf) {
@@ -480,7 +479,7 @@ impl<IO: AsyncWrite + Unpin> Connection<IO> {
             }
         }
         let empty = buf.is_empty();
-        self.write_buf.release_if_large();
+        self.write_buf.release();
         if self.unflushed && empty {
             if let Poll::Ready(result) = Pin::new(&mut self.io).poll_flush(cx) {
                 result?;

@@ -33,12 +33,14 @@ pub(crate) fn read_message(
     message: Bytes,
     limits: Limits,
 ) -> Result<(MessageHeader, Bytes), ProtocolError> {
+    // The readers read from the message's `Bytes` (a reference count, not a copy), so the
+    // header's name is a slice of the message, not an allocation of its own per call.
     let (header, start, end) = match protocol {
-        Protocol::Binary => locate(&mut BinaryReader::new(&message[..], limits), false)?,
-        Protocol::Compact => locate(&mut CompactReader::new(&message[..], limits), false)?,
+        Protocol::Binary => locate(&mut BinaryReader::new(message.clone(), limits), false)?,
+        Protocol::Compact => locate(&mut CompactReader::new(message.clone(), limits), false)?,
         Protocol::Json => {
             let (header, after_header, end) =
-                locate(&mut JsonReader::new(&message[..], limits), true)?;
+                locate(&mut JsonReader::new(message.clone(), limits), true)?;
             // The body starts after the ',' (and any whitespace) that follows the header.
             let start = message[after_header..end]
                 .iter()

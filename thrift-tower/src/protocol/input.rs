@@ -38,10 +38,28 @@ impl Input for &[u8] {
     }
 }
 
+/// Borrowed bytes read only to find where values end: what would be shared is not kept, so
+/// a method name or a string comes back empty, with no copy and no allocation. The message
+/// scanner reads headers this way, and the message is read for real once it is whole.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Skim<'a>(pub(crate) &'a [u8]);
+
+impl Input for Skim<'_> {
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        self.0
+    }
+    #[inline]
+    fn share(&self, _start: usize, _end: usize) -> Bytes {
+        Bytes::new()
+    }
+}
+
 mod sealed {
     pub trait Sealed {}
     impl Sealed for bytes::Bytes {}
     impl Sealed for &[u8] {}
+    impl Sealed for super::Skim<'_> {}
 }
 
 /// A position in an input, with the reads every byte-oriented protocol needs; each read

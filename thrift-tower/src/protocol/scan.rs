@@ -16,6 +16,7 @@
 use super::binary::BinaryReader;
 use super::compact::CompactReader;
 use super::error::{ProtocolError, ProtocolErrorKind};
+use super::input::Skim;
 use super::limits::Limits;
 use super::traits::ProtocolReader;
 use super::wire::{Protocol, WireType};
@@ -104,11 +105,11 @@ impl MessageScanner {
         }
         match self.protocol {
             Protocol::Binary => {
-                let mut r = BinaryReader::new(&buf[self.pos..], self.limits);
+                let mut r = BinaryReader::new(Skim(&buf[self.pos..]), self.limits);
                 self.scan_with(&mut r, buf.len(), false, |r| r.position())
             }
             Protocol::Compact => {
-                let mut r = CompactReader::new(&buf[self.pos..], self.limits);
+                let mut r = CompactReader::new(Skim(&buf[self.pos..]), self.limits);
                 self.scan_with(&mut r, buf.len(), true, |r| r.position())
             }
             Protocol::Json => self.scan_json(buf),

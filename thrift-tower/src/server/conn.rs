@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 use tokio_util::codec::{Decoder, Encoder};
@@ -80,9 +80,9 @@ pub(crate) async fn serve_connection<IO, S>(
         if !reading && calls.is_empty() {
             break;
         }
-        // After a large message, the read buffer would keep its allocation for the
-        // connection's life (it only grows): once it holds nothing, start a small one.
-        rbuf.release_if_large();
+        // Once the read buffer holds nothing, its allocation goes to the thread's spares:
+        // an idle connection holds none (the next read borrows one).
+        rbuf.release();
         // At the in-flight limit the connection is not read: what is in the buffer waits
         // on us, not on the peer, so no timeout runs.
         let at_limit = !admits(&config, calls.len(), in_flight_bytes);
@@ -112,6 +112,7 @@ pub(crate) async fn serve_connection<IO, S>(
                 }
                 let mut next = Some(done);
                 let mut broken = false;
+                wbuf.take_spare();
                 while let Some(done) = next.take() {
                     match done {
                         Ok((size, reply)) => {
@@ -138,14 +139,14 @@ pub(crate) async fn serve_connection<IO, S>(
                         break;
                     }
                     wbuf.bytes().clear();
-                    // The same for the write buffer after a large reply.
-                    wbuf.release_if_large();
                 }
+                // The same for the write buffer.
+                wbuf.release();
                 if broken {
                     break;
                 }
             }
-            read = { rbuf.reserve_read(); io.read_buf(rbuf.bytes()) }, if reading && !at_limit => {
+            read = poll_fn(|cx| rbuf.poll_read(io.as_mut(), cx)), if reading && !at_limit => {
                 match read {
                     Ok(0) => {
                         if !rbuf.bytes().is_empty() {
