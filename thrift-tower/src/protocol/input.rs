@@ -39,8 +39,11 @@ impl Input for &[u8] {
 }
 
 /// Borrowed bytes read only to find where values end: what would be shared is not kept, so
-/// a method name or a string comes back empty, with no copy and no allocation. The message
-/// scanner reads headers this way, and the message is read for real once it is whole.
+/// a method name comes back empty, with no copy and no allocation. The message scanner
+/// reads headers this way, and the message is read for real once it is whole.
+///
+/// Bytes that are not UTF-8 come back as one byte that is not either, so that a reader
+/// taking them as a name fails as it would on the real bytes, at the same place.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Skim<'a>(pub(crate) &'a [u8]);
 
@@ -50,8 +53,12 @@ impl Input for Skim<'_> {
         self.0
     }
     #[inline]
-    fn share(&self, _start: usize, _end: usize) -> Bytes {
-        Bytes::new()
+    fn share(&self, start: usize, end: usize) -> Bytes {
+        if simdutf8::basic::from_utf8(&self.0[start..end]).is_ok() {
+            Bytes::new()
+        } else {
+            Bytes::from_static(b"\xff")
+        }
     }
 }
 

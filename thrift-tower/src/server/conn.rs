@@ -1,6 +1,6 @@
-//! One connection: read messages, call the service for each (concurrently, up to a limit),
-//! write the replies in the order of the calls (or each when it is ready, if configured;
-//! see [`Calls`]).
+//! One connection: read messages, call the service for each (concurrently, up to a limit;
+//! a call that does not wait finishes on the connection's task), write the replies in the
+//! order of the calls (or each when it is ready, if configured; see [`Calls`]).
 //!
 //! The driver knows nothing of where the stream came from (TCP, TLS, a pipe) nor of how
 //! messages are delimited on it (the codec's business), and every call it starts is
@@ -8,7 +8,7 @@
 //! [`AlwaysReply`](super::AlwaysReply).
 
 use std::convert::Infallible;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
@@ -50,7 +50,7 @@ pub(crate) async fn serve_connection<IO, S>(
     let mut codec = MessageCodec::<Request>::new(config.framing, config.protocol, config.limits);
     let mut rbuf = IoBuffer::new();
     let mut wbuf = IoBuffer::new();
-    let mut calls: Calls<Finished> = Calls::new(!config.out_of_order_replies);
+    let mut calls = Calls::new(!config.out_of_order_replies);
     // The request bytes of the calls running, against `max_in_flight_bytes`.
     let mut in_flight_bytes = 0usize;
     let mut reading = true;
@@ -67,7 +67,7 @@ pub(crate) async fn serve_connection<IO, S>(
             match codec.decode(rbuf.bytes()) {
                 Ok(Some(request)) => {
                     in_flight_bytes += request.body().len();
-                    start_call(&mut calls, &service, request, &config, &connection);
+                    calls.start(call(&service, request, &config, &connection));
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -81,8 +81,12 @@ pub(crate) async fn serve_connection<IO, S>(
             break;
         }
         // Once the read buffer holds nothing, its allocation goes to the thread's spares:
-        // an idle connection holds none (the next read borrows one).
+        // an idle connection holds none (the next read borrows one). Nor does it keep the
+        // slot its calls are first polled in.
         rbuf.release();
+        if calls.is_empty() && rbuf.bytes().is_empty() {
+            calls.release_slot();
+        }
         // At the in-flight limit the connection is not read: what is in the buffer waits
         // on us, not on the peer, so no timeout runs.
         let at_limit = !admits(&config, calls.len(), in_flight_bytes);
@@ -124,8 +128,9 @@ pub(crate) async fn serve_connection<IO, S>(
                                 break;
                             }
                         }
-                        // Calls catch panics; a task is only lost if the runtime shuts down.
-                        Err(e) => debug!(error = %e, "call task ended without a result"),
+                        // The service answers panics; a call is only lost if the runtime
+                        // shuts down, or a service not wrapped to answer them panics.
+                        Err(e) => debug!(error = %e, "a call ended without a reply"),
                     }
                     // Replies that are ready too go out in the same write, up to a bound:
                     // one system call for a burst of pipelined calls, not one each.
@@ -242,13 +247,15 @@ fn admits(config: &Config, running: usize, bytes: usize) -> bool {
     running < config.max_in_flight && bytes < config.max_in_flight_bytes
 }
 
-fn start_call<S>(
-    calls: &mut Calls<Finished>,
+/// The future of one call: the service made ready and called, answering with the reply
+/// (none for a oneway call) and the request's size.
+fn call<S>(
     service: &S,
     mut request: Request,
     config: &Config,
     connection: &Arc<ConnectionInfo>,
-) where
+) -> impl Future<Output = Finished> + Send + 'static
+where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
@@ -276,5 +283,5 @@ fn start_call<S>(
         let reply = (!oneway && !response.is_oneway()).then_some(response);
         (size, reply)
     };
-    calls.spawn(call.instrument(span));
+    call.instrument(span)
 }
