@@ -17,6 +17,11 @@
 #
 # Writes the JSON lines of every run to target/bench/runs.jsonl and a markdown table of the
 # medians, with ratios to the ceiling, to target/bench/table.md (and to stdout).
+#
+# Then idle connections: 10,000 connections make one small call each and stay open; the
+# resident memory each costs ours, volo and Apache's server (examples/echo_idle.rs, which
+# reads the server's VmRSS before and after) goes to target/bench/idle.jsonl and a line
+# after the table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds="${1:-3}"
@@ -25,7 +30,8 @@ out=target/bench
 mkdir -p "$out"
 : >"$out/runs.jsonl"
 
-cargo build -q --release -p examples --example echo_server --example echo_ceiling --example echo_load
+cargo build -q --release -p examples --example echo_server --example echo_ceiling --example echo_load \
+    --example echo_idle
 bin=target/release/examples
 
 # The peers, built when missing or older than their sources.
@@ -125,4 +131,37 @@ for k in scenarios:
           f"{fmt(rate['apache'])} | {fmt(rate['ceiling'])} | {ratio(rate['ours'], rate['volo'])} | "
           f"{ratio(rate['ours'], rate['apache'])} | {ratio(rate['ours'], rate['ceiling'])} | "
           f"{fmt(p50['ours'])} / {fmt(p50['volo'])} | {errors} |")
+PY
+
+# Idle connections: each server in turn, 10,000 connections (fewer if the open-file limit
+# cannot be raised that far: every connection is a descriptor on both sides).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+limit="$(ulimit -n)"
+idle=10000
+if [ "$limit" != unlimited ] && [ "$limit" -lt $((idle + 200)) ]; then
+    idle=$((limit - 200))
+    echo "bench: open-file limit $limit: $idle idle connections" >&2
+fi
+: >"$out/idle.jsonl"
+for server in ours volo apache; do
+    case "$server" in
+        ours) start "$bin/echo_server" --protocol binary --transport framed ;;
+        volo) start "$volo" ;;
+        apache) start "$apache" ;;
+    esac
+    line="$("${pin_load[@]}" "$bin/echo_idle" --port "$port" --server-pid "$server_pid" \
+        --connections "$idle" --label "$server" || true)"
+    stop
+    echo "$line" >>"$out/idle.jsonl"
+    echo "idle: $line" >&2
+done
+python3 - "$out/idle.jsonl" <<'PY' | tee -a "$out/table.md"
+import json, sys
+runs = {r["label"]: r for r in (json.loads(l) for l in open(sys.argv[1]) if l.strip())}
+names = {"ours": "ours", "volo": "volo-thrift", "apache": "Apache C++"}
+cells = [f"{names[k]} {r['kib_per_connection']:.2f} KiB" + (" (errors)" if r["errors"] else "")
+         for k, r in runs.items()]
+n = next(iter(runs.values()))["connections"] if runs else 0
+print(f"\nIdle connections ({n:,}, one small call each, then open and quiet), resident memory "
+      f"per connection: {', '.join(cells)}.")
 PY

@@ -23,6 +23,13 @@
 //! in the order the calls came, as Apache's servers send them (clients that pipeline rely on
 //! it); [`Server::out_of_order_replies`] sends each as soon as it is ready instead.
 //!
+//! A call is first polled on its connection's task: one that does not wait (a handler that
+//! computes its answer) is answered there and then, with no task of its own. A call that
+//! waits (on I/O, a timer, a lock) goes on in a task of its own, so that the connection
+//! reads and starts the calls after it meanwhile. A handler with long work to do and
+//! nothing to wait on belongs in `spawn_blocking` (see below): until it returns, its
+//! connection starts no other call.
+//!
 //! # Connections
 //!
 //! [`Router::serve`] and its siblings listen on TCP or a Unix socket;
