@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use clap::{Parser, ValueEnum};
 use examples::bench::{
-    Bodies, MessageKind, Size, Wire, message_len, parse_header, put_message, same_reply,
+    Bodies, MessageKind, RunLine, Size, Tally, Wire, cpu_seconds, message_len, parse_header,
+    put_message, same_reply,
 };
 use thrift_tower::protocol::Protocol;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -79,14 +80,6 @@ struct Cli {
     label: String,
 }
 
-/// What one connection saw while counting.
-#[derive(Debug, Default)]
-struct Tally {
-    latencies_us: Vec<u32>,
-    errors: u64,
-    first_error: Option<String>,
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -119,8 +112,7 @@ async fn main() -> ExitCode {
                 )
                 .await
                 {
-                    tally.errors += 1;
-                    tally.first_error.get_or_insert(e);
+                    tally.failed(e);
                 }
                 tally
             })
@@ -128,48 +120,25 @@ async fn main() -> ExitCode {
         .collect();
     let cpu_before = cpu_seconds();
     // The counted window is measured from the warm-up's end to the last reply.
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    let mut first_error = None;
+    let mut tally = Tally::default();
     for connection in connections {
-        let tally = connection.await.unwrap_or_default();
-        latencies.extend(tally.latencies_us);
-        errors += tally.errors;
-        if first_error.is_none() {
-            first_error = tally.first_error;
-        }
+        tally.add(connection.await.unwrap_or_default());
     }
     let cpu = cpu_seconds() - cpu_before;
     let wall = start.elapsed().as_secs_f64();
-    latencies.sort_unstable();
-    let quantile = |q: f64| -> u32 {
-        if latencies.is_empty() {
-            return 0;
-        }
-        let at = ((latencies.len() as f64 * q) as usize).min(latencies.len() - 1);
-        latencies[at]
+    let run = RunLine {
+        label: &cli.label,
+        extra: &[],
+        size: cli.size,
+        connections: cli.connections,
+        in_flight: cli.in_flight,
+        seconds: cli.seconds,
     };
-    let calls = latencies.len();
-    let size = match cli.size {
-        Size::Small => "small",
-        Size::Large => "large",
-    };
-    println!(
-        "{{\"label\":\"{}\",\"size\":\"{size}\",\"connections\":{},\"in_flight\":{},\"seconds\":{},\"calls\":{calls},\"calls_per_sec\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"errors\":{errors},\"cpu_percent\":{:.1}}}",
-        cli.label.replace(['"', '\\'], "_"),
-        cli.connections,
-        cli.in_flight,
-        cli.seconds,
-        calls as f64 / cli.seconds,
-        quantile(0.5),
-        quantile(0.99),
-        quantile(0.999),
-        100.0 * cpu / wall,
-    );
-    if let Some(e) = first_error {
-        eprintln!("echo_load: {errors} errors, the first: {e}");
+    println!("{}", run.format(&mut tally, 100.0 * cpu / wall));
+    if let Some(e) = &tally.first_error {
+        eprintln!("echo_load: {} errors, the first: {e}", tally.errors);
     }
-    if errors == 0 && calls > 0 {
+    if tally.errors == 0 && !tally.latencies_us.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -279,13 +248,7 @@ async fn connection(
                 ));
             }
         }
-        let now = Instant::now();
-        if sent >= counting_from && now <= until {
-            let micros = now.duration_since(sent).as_micros();
-            tally
-                .latencies_us
-                .push(u32::try_from(micros).unwrap_or(u32::MAX));
-        }
+        tally.answered(sent, Instant::now(), counting_from, until);
         window.add_permits(1);
     }
     match writing.await {
@@ -309,23 +272,4 @@ async fn read_at_least(
         }
     }
     Ok(())
-}
-
-/// CPU time this process has used, user and system, in seconds (Linux's `/proc`).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // After the command's closing parenthesis: fields 3 onwards; utime and stime are the
-    // 14th and 15th, in clock ticks of 1/100 s.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }

@@ -3,6 +3,12 @@
 //! or buffered. Only the payload is encoded with thrift-tower's protocol code, once; every
 //! message header is written and checked here, so the load generator measures a server,
 //! not this crate's client.
+//!
+//! Also what both load generators (`echo_load`, and `echo_client` on the generated client)
+//! count and print: each call's latency in a [`Tally`], the process's CPU, and the one
+//! JSON line of a run ([`RunLine`]).
+
+use std::time::Instant;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use thrift_tower::protocol::{self, Protocol};
@@ -36,6 +42,137 @@ pub fn request(size: Size) -> EchoRequest {
             .collect(),
     };
     EchoRequest { payload, items }
+}
+
+impl Size {
+    /// Its name, as the command line and the JSON line say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Size::Small => "small",
+            Size::Large => "large",
+        }
+    }
+}
+
+/// What a connection or a caller saw: the latencies of the calls it counted, in
+/// microseconds, and its errors.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// One per call made and answered within the counted window.
+    pub latencies_us: Vec<u32>,
+    /// Calls that failed or were answered wrongly, counted or not.
+    pub errors: u64,
+    /// What the first error said.
+    pub first_error: Option<String>,
+}
+
+impl Tally {
+    /// A call sent at `sent` was answered at `now`: counted if it was sent after the
+    /// warm-up (`counting_from`) and answered before the end (`until`).
+    pub fn answered(
+        &mut self,
+        sent: Instant,
+        now: Instant,
+        counting_from: Instant,
+        until: Instant,
+    ) {
+        if sent >= counting_from && now <= until {
+            let micros = now.duration_since(sent).as_micros();
+            self.latencies_us
+                .push(u32::try_from(micros).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// An error; the first one's message is kept.
+    pub fn failed(&mut self, error: String) {
+        self.errors += 1;
+        self.first_error.get_or_insert(error);
+    }
+
+    /// Adds `other`'s calls and errors to this one's.
+    pub fn add(&mut self, other: Tally) {
+        self.latencies_us.extend(other.latencies_us);
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+
+    /// The latency below which a fraction `q` of the calls were answered (0 with none).
+    /// Sorts the latencies first.
+    pub fn quantile_us(&mut self, q: f64) -> u32 {
+        if self.latencies_us.is_empty() {
+            return 0;
+        }
+        if !self.latencies_us.is_sorted() {
+            self.latencies_us.sort_unstable();
+        }
+        let at = ((self.latencies_us.len() as f64 * q) as usize).min(self.latencies_us.len() - 1);
+        self.latencies_us[at]
+    }
+}
+
+/// A run's settings, as its JSON line states them.
+#[derive(Debug, Clone)]
+pub struct RunLine<'a> {
+    /// The run's name (`--label`).
+    pub label: &'a str,
+    /// More `"name":"value"` pairs, after the label (`echo_client`: which client).
+    pub extra: &'a [(&'a str, &'a str)],
+    /// The calls' size.
+    pub size: Size,
+    /// Connections.
+    pub connections: usize,
+    /// Calls in flight on each.
+    pub in_flight: usize,
+    /// Seconds counted.
+    pub seconds: f64,
+}
+
+impl RunLine<'_> {
+    /// The line: calls per second over the counted seconds, p50, p99 and p99.9 latency,
+    /// errors, and `cpu_percent`, the load generator's CPU over the run's wall time.
+    pub fn format(&self, tally: &mut Tally, cpu_percent: f64) -> String {
+        let text = |s: &str| s.replace(['"', '\\'], "_");
+        let mut line = format!("{{\"label\":\"{}\"", text(self.label));
+        for (name, value) in self.extra {
+            line += &format!(",\"{}\":\"{}\"", text(name), text(value));
+        }
+        let calls = tally.latencies_us.len();
+        line += &format!(
+            ",\"size\":\"{}\",\"connections\":{},\"in_flight\":{},\"seconds\":{},\"calls\":{calls},\"calls_per_sec\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"errors\":{},\"cpu_percent\":{cpu_percent:.1}}}",
+            self.size.name(),
+            self.connections,
+            self.in_flight,
+            self.seconds,
+            calls as f64 / self.seconds,
+            tally.quantile_us(0.5),
+            tally.quantile_us(0.99),
+            tally.quantile_us(0.999),
+            tally.errors,
+        );
+        line
+    }
+}
+
+/// CPU time this process has used, user and system, in seconds (Linux's `/proc`; 0
+/// elsewhere).
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command's closing parenthesis: fields 3 onwards; utime and stime are the
+    // 14th and 15th, in clock ticks of 1/100 s.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The wire of a run: protocol and framing.
@@ -233,6 +370,34 @@ mod tests {
     use crate::echo::EchoResponse;
     use thrift_tower::protocol::{Limits, MessageType};
     use thrift_tower::transport::decode_message;
+
+    /// The line both load generators print: quantiles of the counted calls, the extra
+    /// fields after the label, names made safe for JSON.
+    #[test]
+    fn run_line_states_the_quantiles_and_the_extra_fields() {
+        let mut tally = Tally::default();
+        for micros in (1..=1000).rev() {
+            tally.latencies_us.push(micros);
+        }
+        tally.failed("first".into());
+        tally.failed("second".into());
+        assert_eq!(tally.first_error.as_deref(), Some("first"));
+        let run = RunLine {
+            label: "a \"b\"",
+            extra: &[("client", "pool")],
+            size: Size::Large,
+            connections: 4,
+            in_flight: 16,
+            seconds: 2.0,
+        };
+        assert_eq!(
+            run.format(&mut tally, 97.25),
+            "{\"label\":\"a _b_\",\"client\":\"pool\",\"size\":\"large\",\"connections\":4,\
+             \"in_flight\":16,\"seconds\":2,\"calls\":1000,\"calls_per_sec\":500,\"p50_us\":501,\
+             \"p99_us\":991,\"p999_us\":1000,\"errors\":2,\"cpu_percent\":97.2}"
+        );
+        assert_eq!(Tally::default().quantile_us(0.5), 0);
+    }
 
     /// The hand-written bytes are what thrift-tower's own codec reads.
     #[test]

@@ -18,6 +18,13 @@
 # Writes the JSON lines of every run to target/bench/runs.jsonl and a markdown table of the
 # medians, with ratios to the ceiling, to target/bench/table.md (and to stdout).
 #
+# Then our client: examples/echo_client.rs (the generated EchoServiceClient; --client
+# channel: C channels, pool: one channel of C connections, balanced: client::Balanced over
+# C channels) and echo_load (label "hand") drive the ceiling in turn, interleaved in the same
+# rounds, at small 16x1, small 4x16 and large 16x1. Their lines go to
+# target/bench/client.jsonl, their medians, with ratios to echo_load, to
+# target/bench/client.md (and to stdout).
+#
 # Then idle connections: 10,000 connections make one small call each and stay open; the
 # resident memory each costs ours, volo and Apache's server (examples/echo_idle.rs, which
 # reads the server's VmRSS before and after) goes to target/bench/idle.jsonl and a line
@@ -29,9 +36,10 @@ seconds="${2:-5}"
 out=target/bench
 mkdir -p "$out"
 : >"$out/runs.jsonl"
+: >"$out/client.jsonl"
 
 cargo build -q --release -p examples --example echo_server --example echo_ceiling --example echo_load \
-    --example echo_idle
+    --example echo_client --example echo_idle
 bin=target/release/examples
 
 # The peers, built when missing or older than their sources.
@@ -103,35 +111,30 @@ for round in $(seq "$rounds"); do
     done
 done
 
-python3 - "$out/runs.jsonl" "$rounds" "$seconds" <<'PY' | tee "$out/table.md"
-import json, statistics, sys, platform, os
-runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-def key(r): return (r["size"], r["connections"], r["in_flight"])
-scenarios = []
-for r in runs:
-    if key(r) not in scenarios:
-        scenarios.append(key(r))
-def med(label, k, field):
-    values = [r[field] for r in runs if r["label"] == label and key(r) == k]
-    return statistics.median(values) if values else None
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
-print(f"Echo benchmark, framed binary, {sys.argv[2]} interleaved rounds of {sys.argv[3]} s, "
-      f"medians; server on CPU 0, load on CPU 1 ({os.cpu_count()} CPUs, {cpu}).\n")
-def fmt(v, spec=",.0f"):
-    return "-" if v is None else format(v, spec)
-def ratio(a, b):
-    return f"{a / b:.2f}x" if a and b else "-"
-print("| scenario | ours calls/s | volo | Apache C++ | ceiling | ours / volo | ours / Apache | ours / ceiling | p50 µs ours / volo | errors |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for k in scenarios:
-    rate = {l: med(l, k, "calls_per_sec") for l in ("ours", "volo", "apache", "ceiling")}
-    p50 = {l: med(l, k, "p50_us") for l in ("ours", "volo")}
-    errors = sum(r["errors"] for r in runs if key(r) == k)
-    print(f"| {k[0]}, {k[1]}x{k[2]} | {fmt(rate['ours'])} | {fmt(rate['volo'])} | "
-          f"{fmt(rate['apache'])} | {fmt(rate['ceiling'])} | {ratio(rate['ours'], rate['volo'])} | "
-          f"{ratio(rate['ours'], rate['apache'])} | {ratio(rate['ours'], rate['ceiling'])} | "
-          f"{fmt(p50['ours'])} / {fmt(p50['volo'])} | {errors} |")
-PY
+python3 tests/bench/table.py servers "$out/runs.jsonl" "$rounds" "$seconds" | tee "$out/table.md"
+
+# Our client against the hand-written load generator, both driving the ceiling.
+client_scenarios=("small 16 1" "small 4 16" "large 16 1")
+for round in $(seq "$rounds"); do
+    for scenario in "${client_scenarios[@]}"; do
+        read -r size conns inflight <<<"$scenario"
+        for load in hand channel pool balanced; do
+            start "$bin/echo_ceiling" --protocol binary --size "$size"
+            case "$load" in
+                hand) generator=("$bin/echo_load") ;;
+                *) generator=("$bin/echo_client" --client "$load") ;;
+            esac
+            line="$("${pin_load[@]}" "${generator[@]}" --port "$port" --size "$size" \
+                --connections "$conns" --in-flight "$inflight" --seconds "$seconds" \
+                --warmup 1 --label "$load" || true)"
+            stop
+            echo "$line" >>"$out/client.jsonl"
+            echo "round $round: $line" >&2
+        done
+    done
+done
+echo
+python3 tests/bench/table.py clients "$out/client.jsonl" "$rounds" "$seconds" | tee "$out/client.md"
 
 # Idle connections: each server in turn, 10,000 connections (fewer if the open-file limit
 # cannot be raised that far: every connection is a descriptor on both sides).
@@ -155,13 +158,4 @@ for server in ours volo apache; do
     echo "$line" >>"$out/idle.jsonl"
     echo "idle: $line" >&2
 done
-python3 - "$out/idle.jsonl" <<'PY' | tee -a "$out/table.md"
-import json, sys
-runs = {r["label"]: r for r in (json.loads(l) for l in open(sys.argv[1]) if l.strip())}
-names = {"ours": "ours", "volo": "volo-thrift", "apache": "Apache C++"}
-cells = [f"{names[k]} {r['kib_per_connection']:.2f} KiB" + (" (errors)" if r["errors"] else "")
-         for k, r in runs.items()]
-n = next(iter(runs.values()))["connections"] if runs else 0
-print(f"\nIdle connections ({n:,}, one small call each, then open and quiet), resident memory "
-      f"per connection: {', '.join(cells)}.")
-PY
+python3 tests/bench/table.py idle "$out/idle.jsonl" | tee -a "$out/table.md"

@@ -205,17 +205,18 @@ impl Service<Request> for Channel {
         }
         let (reply, replied) = oneshot::channel();
         // The call ends at the earlier of the request's deadline and the endpoint's timeout.
-        let now = Instant::now();
-        let deadline = match (request.deadline(), self.endpoint.timeout) {
-            (Some(at), Some(after)) => Some(at.min(now + after)),
-            (Some(at), None) => Some(at),
-            (None, Some(after)) => Some(now + after),
-            (None, None) => None,
+        // The clock is read once, and only when there is one of them.
+        let mut now = None;
+        let mut clock = || *now.get_or_insert_with(Instant::now);
+        let from_timeout = self.endpoint.timeout.map(|after| clock() + after);
+        let deadline = match (request.deadline(), from_timeout) {
+            (Some(at), Some(by)) => Some(at.min(by)),
+            (at, by) => at.or(by),
         };
         let timeout = deadline.map(|at| {
             (
                 request.header().name.clone(),
-                at.saturating_duration_since(now),
+                at.saturating_duration_since(clock()),
             )
         });
         // A connection with room: the slot guarantees there is one.

@@ -1,0 +1,269 @@
+//! The echo benchmark's load generator on thrift-tower's own client (`tests/bench/`): the
+//! generated `EchoServiceClient` drives an echo server, so that beside `echo_load` (the same
+//! load from hand-written bytes, no client at all) it measures what the client costs. Its
+//! flags are `echo_load`'s, plus `--client`:
+//!
+//! - `channel`: `--connections` channels, each from `Endpoint::connect` with one
+//!   connection carrying `--in-flight` calls at once (`pipelining`), and a client on each.
+//! - `pool`: one channel whose endpoint opens up to `--connections` connections
+//!   (`max_connections`), each carrying `--in-flight` calls; one client shared by all the
+//!   callers.
+//! - `balanced`: `client::Balanced` over `--connections` endpoints to the one address (each
+//!   a channel of one connection carrying `--in-flight` calls); one client shared by all.
+//!
+//! The callers are what a program making that many calls at once would write: one spawned
+//! task per call in flight (connections × in-flight of them), each with a clone of its
+//! client, calling `echo` in a loop with a clone of the request built once, and waiting
+//! for the answer before making the next call. Each answer must be the request echoed:
+//! its payload and number of items each time, the whole value in one call of 64.
+//!
+//! One thread, as `echo_load` (pin it with `taskset`); after `--warmup` seconds it counts
+//! for `--seconds` and prints `echo_load`'s JSON line with the client named:
+//!
+//! ```text
+//! {"label":"run","client":"pool","size":"small","connections":4,"in_flight":16,...}
+//! ```
+//!
+//! Framed binary only, as `echo_ceiling` speaks. The exit status is 0 when every call was
+//! answered as it should be.
+//!
+//! ```text
+//! cargo run --release -p examples --example echo_ceiling -- --port 9090 --size small &
+//! cargo run --release -p examples --example echo_client -- --port 9090 --client pool \
+//!     --connections 4 --in-flight 16
+//! ```
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use examples::bench::{RunLine, Size, Tally, cpu_seconds, request};
+use examples::echo::{EchoRequest, EchoResponse, EchoServiceClient};
+use thrift_tower::client::Balanced;
+use thrift_tower::transport::Framing;
+use thrift_tower::{BoxError, Endpoint, Request, Response};
+use tokio::task::JoinHandle;
+
+/// How the client reaches the server.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ClientKind {
+    /// A channel per connection.
+    Channel,
+    /// One channel of several connections.
+    Pool,
+    /// A balancer over a channel per connection.
+    Balanced,
+}
+
+impl ClientKind {
+    fn name(self) -> &'static str {
+        match self {
+            ClientKind::Channel => "channel",
+            ClientKind::Pool => "pool",
+            ClientKind::Balanced => "balanced",
+        }
+    }
+}
+
+/// The benchmark's load generator on the generated client.
+#[derive(Debug, Parser)]
+#[command(name = "echo_client")]
+struct Cli {
+    /// The server's host
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// The server's port
+    #[arg(long, default_value_t = 9090)]
+    port: u16,
+    /// How the client reaches the server
+    #[arg(long, value_enum, default_value_t = ClientKind::Channel)]
+    client: ClientKind,
+    /// Connections
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Calls in flight on each connection
+    #[arg(long, default_value_t = 1)]
+    in_flight: usize,
+    /// How big each call is
+    #[arg(long, value_enum, default_value_t = Size::Small)]
+    size: Size,
+    /// Seconds counted
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
+    /// Seconds of warm-up, not counted
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// A name for the run, written in its line
+    #[arg(long, default_value = "run")]
+    label: String,
+}
+
+/// What every caller sends, what it must get back, and when it counts.
+#[derive(Debug)]
+struct Plan {
+    request: EchoRequest,
+    expected: EchoResponse,
+    counting_from: Instant,
+    until: Instant,
+}
+
+impl Plan {
+    /// Whether `response` is the request echoed: compared whole when `fully`, otherwise by
+    /// its payload and its number of items.
+    fn is_echo(&self, response: &EchoResponse, fully: bool) -> bool {
+        if fully {
+            *response == self.expected
+        } else {
+            response.payload == self.expected.payload
+                && response.items.len() == self.expected.items.len()
+        }
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let request = request(cli.size);
+    let expected = EchoResponse {
+        payload: request.payload.clone(),
+        items: request.items.clone(),
+    };
+    let start = Instant::now();
+    let counting_from = start + Duration::from_secs_f64(cli.warmup);
+    let plan = Arc::new(Plan {
+        request,
+        expected,
+        counting_from,
+        until: counting_from + Duration::from_secs_f64(cli.seconds),
+    });
+    let callers = match start_callers(&cli, &plan).await {
+        Ok(callers) => callers,
+        Err(e) => {
+            eprintln!("echo_client: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cpu_before = cpu_seconds();
+    let mut tally = Tally::default();
+    for caller in callers {
+        match caller.await {
+            Ok(caller) => tally.add(caller),
+            Err(e) => tally.failed(format!("a caller's task failed: {e}")),
+        }
+    }
+    let cpu = cpu_seconds() - cpu_before;
+    let wall = start.elapsed().as_secs_f64();
+    let run = RunLine {
+        label: &cli.label,
+        extra: &[("client", cli.client.name())],
+        size: cli.size,
+        connections: cli.connections,
+        in_flight: cli.in_flight,
+        seconds: cli.seconds,
+    };
+    println!("{}", run.format(&mut tally, 100.0 * cpu / wall));
+    if let Some(e) = &tally.first_error {
+        eprintln!("echo_client: {} errors, the first: {e}", tally.errors);
+    }
+    if tally.errors == 0 && !tally.latencies_us.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Builds the clients `cli` asks for and starts their callers.
+async fn start_callers(
+    cli: &Cli,
+    plan: &Arc<Plan>,
+) -> Result<Vec<JoinHandle<Tally>>, thrift_tower::Error> {
+    let connections = cli.connections.max(1);
+    let in_flight = cli.in_flight.max(1);
+    // Every connection carries `in_flight` calls at once, framed as the ceiling reads them.
+    let endpoint = Endpoint::new(format!("{}:{}", cli.host, cli.port))?
+        .framing(Framing::Framed)
+        .pipelining(in_flight);
+    Ok(match cli.client {
+        ClientKind::Channel => {
+            let mut callers = Vec::with_capacity(connections * in_flight);
+            for _ in 0..connections {
+                let channel = endpoint.clone().max_connections(1).connect().await?;
+                callers.extend(spawn_callers(
+                    &EchoServiceClient::new(channel),
+                    in_flight,
+                    plan,
+                ));
+            }
+            callers
+        }
+        ClientKind::Pool => {
+            let channel = endpoint.max_connections(connections).connect().await?;
+            spawn_callers(
+                &EchoServiceClient::new(channel),
+                connections * in_flight,
+                plan,
+            )
+        }
+        ClientKind::Balanced => {
+            let one = endpoint.max_connections(1);
+            let balanced = Balanced::list(std::iter::repeat_n(one, connections));
+            spawn_callers(
+                &EchoServiceClient::new(balanced),
+                connections * in_flight,
+                plan,
+            )
+        }
+    })
+}
+
+/// Starts `callers` tasks calling through `client`.
+fn spawn_callers<S>(
+    client: &EchoServiceClient<S>,
+    callers: usize,
+    plan: &Arc<Plan>,
+) -> Vec<JoinHandle<Tally>>
+where
+    S: tower::Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    (0..callers)
+        .map(|_| tokio::spawn(caller(client.clone(), plan.clone())))
+        .collect()
+}
+
+/// Calls `echo` one call after another until the plan's end, and tallies the answers. A
+/// call that fails ends the caller (the next would most likely fail alike); a wrong answer
+/// is counted and the calls go on.
+async fn caller<S>(client: EchoServiceClient<S>, plan: Arc<Plan>) -> Tally
+where
+    S: tower::Service<Request, Response = Response> + Clone,
+    S::Error: Into<BoxError>,
+{
+    let mut tally = Tally::default();
+    let mut calls: u64 = 0;
+    loop {
+        let sent = Instant::now();
+        if sent >= plan.until {
+            return tally;
+        }
+        let answer = client.echo(plan.request.clone()).await;
+        let now = Instant::now();
+        calls += 1;
+        match answer {
+            Ok(response) if plan.is_echo(&response, calls % 64 == 1) => {
+                tally.answered(sent, now, plan.counting_from, plan.until);
+            }
+            Ok(response) => tally.failed(format!(
+                "a reply that is not the request echoed: a payload of {} bytes, {} items",
+                response.payload.len(),
+                response.items.len()
+            )),
+            Err(e) => {
+                tally.failed(format!("a call failed: {e}"));
+                return tally;
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+"""The echo benchmark's markdown tables, from the JSON lines of tests/bench/run.sh: medians
+per scenario and label, and ratios.
+
+    table.py servers RUNS.jsonl ROUNDS SECONDS   servers under echo_load, against the ceiling
+    table.py clients RUNS.jsonl ROUNDS SECONDS   our client (echo_client) against echo_load
+    table.py idle IDLE.jsonl                     resident memory per idle connection (echo_idle)
+"""
+import json
+import os
+import platform
+import statistics
+import sys
+
+mode, path = sys.argv[1:3]
+rounds, seconds = (sys.argv[3:5] + ["", ""])[:2]
+runs = [json.loads(l) for l in open(path) if l.strip()]
+
+if mode == "idle":
+    names = {"ours": "ours", "volo": "volo-thrift", "apache": "Apache C++"}
+    cells = [f"{names.get(r['label'], r['label'])} {r['kib_per_connection']:.2f} KiB"
+             + (" (errors)" if r["errors"] else "") for r in runs]
+    n = runs[0]["connections"] if runs else 0
+    print(f"\nIdle connections ({n:,}, one small call each, then open and quiet), resident "
+          f"memory per connection: {', '.join(cells)}.")
+    sys.exit(0)
+
+
+def key(r):
+    return (r["size"], r["connections"], r["in_flight"])
+
+
+scenarios = []
+for r in runs:
+    if key(r) not in scenarios:
+        scenarios.append(key(r))
+
+
+def med(label, k, field):
+    values = [r[field] for r in runs if r["label"] == label and key(r) == k]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, spec=",.0f"):
+    return "-" if v is None else format(v, spec)
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a and b else "-"
+
+
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+machine = f"({os.cpu_count()} CPUs, {cpu})"
+
+if mode == "servers":
+    print(f"Echo benchmark, framed binary, {rounds} interleaved rounds of {seconds} s, "
+          f"medians; server on CPU 0, load on CPU 1 {machine}.\n")
+    print("| scenario | ours calls/s | volo | Apache C++ | ceiling | ours / volo | ours / Apache | ours / ceiling | p50 µs ours / volo | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for k in scenarios:
+        rate = {l: med(l, k, "calls_per_sec") for l in ("ours", "volo", "apache", "ceiling")}
+        p50 = {l: med(l, k, "p50_us") for l in ("ours", "volo")}
+        errors = sum(r["errors"] for r in runs if key(r) == k)
+        print(f"| {k[0]}, {k[1]}x{k[2]} | {fmt(rate['ours'])} | {fmt(rate['volo'])} | "
+              f"{fmt(rate['apache'])} | {fmt(rate['ceiling'])} | {ratio(rate['ours'], rate['volo'])} | "
+              f"{ratio(rate['ours'], rate['apache'])} | {ratio(rate['ours'], rate['ceiling'])} | "
+              f"{fmt(p50['ours'])} / {fmt(p50['volo'])} | {errors} |")
+elif mode == "clients":
+    clients = ("channel", "pool", "balanced")
+    print(f"Client benchmark, framed binary against echo_ceiling, {rounds} interleaved rounds of "
+          f"{seconds} s, medians; server on CPU 0, load on CPU 1 {machine}. hand: echo_load's "
+          f"hand-written bytes; the others: the generated client over C channels, one pooled "
+          f"channel, a balancer over C channels.\n")
+    print("| scenario | hand calls/s | channel | pool | balanced | channel / hand | pool / hand | balanced / hand "
+          "| p50 µs hand / channel / pool / balanced | load CPU % hand / channel / pool / balanced | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for k in scenarios:
+        labels = ("hand",) + clients
+        rate = {l: med(l, k, "calls_per_sec") for l in labels}
+        p50 = " / ".join(fmt(med(l, k, "p50_us")) for l in labels)
+        load = " / ".join(fmt(med(l, k, "cpu_percent"), ".0f") for l in labels)
+        errors = sum(r["errors"] for r in runs if key(r) == k)
+        ratios = " | ".join(ratio(rate[c], rate["hand"]) for c in clients)
+        print(f"| {k[0]}, {k[1]}x{k[2]} | {fmt(rate['hand'])} | {fmt(rate['channel'])} | "
+              f"{fmt(rate['pool'])} | {fmt(rate['balanced'])} | {ratios} | {p50} | {load} | {errors} |")
+else:
+    sys.exit(f"table.py: no mode {mode!r} (servers, clients, idle)")
