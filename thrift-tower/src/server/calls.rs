@@ -97,8 +97,9 @@ where
         self.slot = None;
     }
 
-    /// Starts a call: polls it once here, and spawns it if it is not done.
-    pub(crate) fn start(&mut self, call: F) {
+    /// Starts a call: polls it once here, and spawns it if it is not done. True when it
+    /// finished here.
+    pub(crate) fn start(&mut self, call: F) -> bool {
         let slot = self.slot.get_or_insert_with(|| Box::pin(None));
         slot.as_mut().set(Some(call));
         // No waker is registered here: a call that is not done is spawned, and a spawned
@@ -126,7 +127,7 @@ where
                         running.spawn(started);
                     }
                 }
-                return;
+                return false;
             }
             Err(_) => {
                 // What the call left behind is dropped with its slot, and should that
@@ -140,6 +141,7 @@ where
             Order::InOrder(queue) => queue.push_back(Entry::Done(done)),
             Order::AnyOrder { ready, .. } => ready.push_back(done),
         }
+        true
     }
 
     /// The next reply to send: the oldest call's, or any, waiting until it is ready.

@@ -62,12 +62,23 @@ pub(crate) async fn serve_connection<IO, S>(
     tokio::pin!(timer);
 
     loop {
-        // Start every call that has fully arrived, up to the in-flight limit.
+        // Start every call that has fully arrived, up to the in-flight limit, and up to a
+        // turn's worth of work done here (see `TURN_BYTES`).
+        let mut done_here = 0usize;
+        let mut more = false;
         while reading && admits(&config, calls.len(), in_flight_bytes) {
+            if done_here >= TURN_BYTES {
+                more = true;
+                break;
+            }
             match codec.decode(rbuf.bytes()) {
                 Ok(Some(request)) => {
-                    in_flight_bytes += request.body().len();
-                    calls.start(call(&service, request, &config, &connection));
+                    let size = request.body().len();
+                    in_flight_bytes += size;
+                    if calls.start(call(&service, request, &config, &connection)) {
+                        // At least a little for a call with an empty body.
+                        done_here += size.max(64);
+                    }
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -169,6 +180,9 @@ pub(crate) async fn serve_connection<IO, S>(
                     }
                 }
             }
+            // A turn's work is done and more calls wait in the buffer: the other tasks
+            // of this thread (the other connections) run before the next turn.
+            () = tokio::task::yield_now(), if more => {}
             _ = shutdown.changed(), if reading => {
                 // Graceful shutdown: no new calls; the ones running finish.
                 reading = false;
@@ -184,6 +198,12 @@ pub(crate) async fn serve_connection<IO, S>(
 
 /// Replies that finish together are written together up to this many bytes.
 const COALESCE_BYTES: usize = 64 * 1024;
+
+/// Calls answered on the connection's own task, counted by their requests' bytes, that a
+/// turn of its loop runs before it lets the thread's other tasks run. A client that
+/// pipelines many large calls would otherwise have them all answered before another
+/// connection on the thread is looked at, and those connections' calls would wait.
+const TURN_BYTES: usize = 64 * 1024;
 
 /// Encodes a finished call's reply (if it has one) after what `wbuf` holds. A reply that
 /// cannot be encoded becomes an `InternalError` exception for its caller; `false` when not
