@@ -134,15 +134,7 @@ async fn main() -> ExitCode {
         in_flight: cli.in_flight,
         seconds: cli.seconds,
     };
-    println!("{}", run.format(&mut tally, 100.0 * cpu / wall));
-    if let Some(e) = &tally.first_error {
-        eprintln!("echo_load: {} errors, the first: {e}", tally.errors);
-    }
-    if tally.errors == 0 && !tally.latencies_us.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    run.report("echo_load", &mut tally, 100.0 * cpu / wall)
 }
 
 /// Drives one connection until `until`, then waits for the replies still due.

@@ -8,6 +8,7 @@
 //! count and print: each call's latency in a [`Tally`], the process's CPU, and the one
 //! JSON line of a run ([`RunLine`]).
 
+use std::process::ExitCode;
 use std::time::Instant;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -152,6 +153,20 @@ impl RunLine<'_> {
             tally.errors,
         );
         line
+    }
+
+    /// Prints the line, and `program`'s first error if there was one, and gives the exit
+    /// status: success when every call was answered as it should be.
+    pub fn report(&self, program: &str, tally: &mut Tally, cpu_percent: f64) -> ExitCode {
+        println!("{}", self.format(tally, cpu_percent));
+        if let Some(e) = &tally.first_error {
+            eprintln!("{program}: {} errors, the first: {e}", tally.errors);
+        }
+        if tally.errors == 0 && !tally.latencies_us.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
     }
 }
 
