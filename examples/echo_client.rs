@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use examples::bench::{RunLine, Size, Tally, cpu_seconds, request};
+use examples::bench::{LoadArgs, Tally, cpu_seconds, request};
 use examples::echo::{EchoRequest, EchoResponse, EchoServiceClient};
 use thrift_tower::client::Balanced;
 use thrift_tower::transport::Framing;
@@ -70,33 +70,11 @@ impl ClientKind {
 #[derive(Debug, Parser)]
 #[command(name = "echo_client")]
 struct Cli {
-    /// The server's host
-    #[arg(long, default_value = "127.0.0.1")]
-    host: String,
-    /// The server's port
-    #[arg(long, default_value_t = 9090)]
-    port: u16,
+    #[command(flatten)]
+    load: LoadArgs,
     /// How the client reaches the server
     #[arg(long, value_enum, default_value_t = ClientKind::Channel)]
     client: ClientKind,
-    /// Connections
-    #[arg(long, default_value_t = 16)]
-    connections: usize,
-    /// Calls in flight on each connection
-    #[arg(long, default_value_t = 1)]
-    in_flight: usize,
-    /// How big each call is
-    #[arg(long, value_enum, default_value_t = Size::Small)]
-    size: Size,
-    /// Seconds counted
-    #[arg(long, default_value_t = 5.0)]
-    seconds: f64,
-    /// Seconds of warm-up, not counted
-    #[arg(long, default_value_t = 1.0)]
-    warmup: f64,
-    /// A name for the run, written in its line
-    #[arg(long, default_value = "run")]
-    label: String,
 }
 
 /// What every caller sends, what it must get back, and when it counts.
@@ -124,18 +102,18 @@ impl Plan {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let request = request(cli.size);
+    let request = request(cli.load.size);
     let expected = EchoResponse {
         payload: request.payload.clone(),
         items: request.items.clone(),
     };
     let start = Instant::now();
-    let counting_from = start + Duration::from_secs_f64(cli.warmup);
+    let counting_from = start + Duration::from_secs_f64(cli.load.warmup);
     let plan = Arc::new(Plan {
         request,
         expected,
         counting_from,
-        until: counting_from + Duration::from_secs_f64(cli.seconds),
+        until: counting_from + Duration::from_secs_f64(cli.load.seconds),
     });
     let callers = match start_callers(&cli, &plan).await {
         Ok(callers) => callers,
@@ -154,15 +132,11 @@ async fn main() -> ExitCode {
     }
     let cpu = cpu_seconds() - cpu_before;
     let wall = start.elapsed().as_secs_f64();
-    let run = RunLine {
-        label: &cli.label,
-        extra: &[("client", cli.client.name())],
-        size: cli.size,
-        connections: cli.connections,
-        in_flight: cli.in_flight,
-        seconds: cli.seconds,
-    };
-    run.report("echo_client", &mut tally, 100.0 * cpu / wall)
+    cli.load.run_line(&[("client", cli.client.name())]).report(
+        "echo_client",
+        &mut tally,
+        100.0 * cpu / wall,
+    )
 }
 
 /// Builds the clients `cli` asks for and starts their callers.
@@ -170,10 +144,10 @@ async fn start_callers(
     cli: &Cli,
     plan: &Arc<Plan>,
 ) -> Result<Vec<JoinHandle<Tally>>, thrift_tower::Error> {
-    let connections = cli.connections.max(1);
-    let in_flight = cli.in_flight.max(1);
+    let connections = cli.load.connections.max(1);
+    let in_flight = cli.load.in_flight.max(1);
     // Every connection carries `in_flight` calls at once, framed as the ceiling reads them.
-    let endpoint = Endpoint::new(format!("{}:{}", cli.host, cli.port))?
+    let endpoint = Endpoint::new(cli.load.addr())?
         .framing(Framing::Framed)
         .pipelining(in_flight);
     Ok(match cli.client {

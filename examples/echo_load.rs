@@ -23,82 +23,44 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use examples::bench::{
-    Bodies, MessageKind, RunLine, Size, Tally, Wire, cpu_seconds, message_len, parse_header,
-    put_message, same_reply,
+    Bodies, LoadArgs, MessageKind, ProtocolName, Tally, TransportName, Wire, cpu_seconds,
+    message_len, parse_header, put_message, same_reply,
 };
-use thrift_tower::protocol::Protocol;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Semaphore, mpsc};
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ProtocolName {
-    Binary,
-    Compact,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum TransportName {
-    Buffered,
-    Framed,
-}
 
 /// The benchmark's load generator.
 #[derive(Debug, Parser)]
 #[command(name = "echo_load")]
 struct Cli {
-    /// The server's host
-    #[arg(long, default_value = "127.0.0.1")]
-    host: String,
-    /// The server's port
-    #[arg(long, default_value_t = 9090)]
-    port: u16,
+    #[command(flatten)]
+    load: LoadArgs,
     /// The protocol
     #[arg(long, value_enum, default_value_t = ProtocolName::Binary)]
     protocol: ProtocolName,
     /// How messages are delimited
     #[arg(long, value_enum, default_value_t = TransportName::Framed)]
     transport: TransportName,
-    /// Connections
-    #[arg(long, default_value_t = 16)]
-    connections: usize,
-    /// Calls in flight on each connection
-    #[arg(long, default_value_t = 1)]
-    in_flight: usize,
-    /// How big each call is
-    #[arg(long, value_enum, default_value_t = Size::Small)]
-    size: Size,
-    /// Seconds counted
-    #[arg(long, default_value_t = 5.0)]
-    seconds: f64,
-    /// Seconds of warm-up, not counted
-    #[arg(long, default_value_t = 1.0)]
-    warmup: f64,
-    /// A name for the run, written in its line
-    #[arg(long, default_value = "run")]
-    label: String,
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let wire = Wire {
-        protocol: match cli.protocol {
-            ProtocolName::Binary => Protocol::Binary,
-            ProtocolName::Compact => Protocol::Compact,
-        },
+        protocol: cli.protocol.protocol(),
         framed: matches!(cli.transport, TransportName::Framed),
     };
-    let bodies = Arc::new(Bodies::new(wire.protocol, cli.size));
+    let bodies = Arc::new(Bodies::new(wire.protocol, cli.load.size));
     let start = Instant::now();
-    let counting_from = start + Duration::from_secs_f64(cli.warmup);
-    let until = counting_from + Duration::from_secs_f64(cli.seconds);
-    let addr = format!("{}:{}", cli.host, cli.port);
-    let connections: Vec<_> = (0..cli.connections.max(1))
+    let counting_from = start + Duration::from_secs_f64(cli.load.warmup);
+    let until = counting_from + Duration::from_secs_f64(cli.load.seconds);
+    let addr = cli.load.addr();
+    let connections: Vec<_> = (0..cli.load.connections.max(1))
         .map(|_| {
             let (addr, bodies) = (addr.clone(), bodies.clone());
-            let in_flight = cli.in_flight.max(1);
+            let in_flight = cli.load.in_flight.max(1);
             tokio::spawn(async move {
                 let mut tally = Tally::default();
                 if let Err(e) = connection(
@@ -126,15 +88,9 @@ async fn main() -> ExitCode {
     }
     let cpu = cpu_seconds() - cpu_before;
     let wall = start.elapsed().as_secs_f64();
-    let run = RunLine {
-        label: &cli.label,
-        extra: &[],
-        size: cli.size,
-        connections: cli.connections,
-        in_flight: cli.in_flight,
-        seconds: cli.seconds,
-    };
-    run.report("echo_load", &mut tally, 100.0 * cpu / wall)
+    cli.load
+        .run_line(&[])
+        .report("echo_load", &mut tally, 100.0 * cpu / wall)
 }
 
 /// Drives one connection until `until`, then waits for the replies still due.

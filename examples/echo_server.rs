@@ -8,24 +8,12 @@
 //! It prints `echo_server listening on port N` once it listens (`--port 0` picks a free
 //! port), then serves until it is killed.
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use examples::Echo;
+use examples::bench::{ProtocolName, TransportName};
 use examples::echo::EchoServiceServer;
 use thrift_tower::Server;
-use thrift_tower::protocol::Protocol;
 use thrift_tower::transport::Framing;
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ProtocolName {
-    Binary,
-    Compact,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum TransportName {
-    Buffered,
-    Framed,
-}
 
 /// The echo service of the benchmark.
 #[derive(Debug, Parser)]
@@ -45,10 +33,7 @@ struct Cli {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
-    let protocol = match cli.protocol {
-        ProtocolName::Binary => Protocol::Binary,
-        ProtocolName::Compact => Protocol::Compact,
-    };
+    let protocol = cli.protocol.protocol();
     let framing = match cli.transport {
         TransportName::Buffered => Framing::Buffered,
         TransportName::Framed => Framing::Framed,

@@ -190,6 +190,82 @@ pub fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// `--protocol`: the protocols the benchmark speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProtocolName {
+    /// Binary.
+    Binary,
+    /// Compact.
+    Compact,
+}
+
+impl ProtocolName {
+    /// The protocol.
+    pub fn protocol(self) -> Protocol {
+        match self {
+            ProtocolName::Binary => Protocol::Binary,
+            ProtocolName::Compact => Protocol::Compact,
+        }
+    }
+}
+
+/// `--transport`: how messages are delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TransportName {
+    /// Back to back (Apache's buffered transport).
+    Buffered,
+    /// Each preceded by its length.
+    Framed,
+}
+
+/// The flags every load generator of the benchmark takes: where, how many, how long.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadArgs {
+    /// The server's host
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// The server's port
+    #[arg(long, default_value_t = 9090)]
+    pub port: u16,
+    /// Connections
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+    /// Calls in flight on each connection
+    #[arg(long, default_value_t = 1)]
+    pub in_flight: usize,
+    /// How big each call is
+    #[arg(long, value_enum, default_value_t = Size::Small)]
+    pub size: Size,
+    /// Seconds counted
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Seconds of warm-up, not counted
+    #[arg(long, default_value_t = 1.0)]
+    pub warmup: f64,
+    /// A name for the run, written in its line
+    #[arg(long, default_value = "run")]
+    pub label: String,
+}
+
+impl LoadArgs {
+    /// `host:port`.
+    pub fn addr(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// The line of a run with these flags, with `extra` fields after the label.
+    pub fn run_line<'a>(&'a self, extra: &'a [(&'a str, &'a str)]) -> RunLine<'a> {
+        RunLine {
+            label: &self.label,
+            extra,
+            size: self.size,
+            connections: self.connections,
+            in_flight: self.in_flight,
+            seconds: self.seconds,
+        }
+    }
+}
+
 /// The wire of a run: protocol and framing.
 #[derive(Debug, Clone, Copy)]
 pub struct Wire {
