@@ -134,15 +134,7 @@ impl NumBuf {
         // is the layout %g chooses.
         let mut sci = NumBuf::new();
         let _ = std::fmt::Write::write_fmt(&mut sci, format_args!("{:.16e}", value.abs()));
-        let sci = sci.as_bytes();
-        let (mantissa, exponent) = match sci.iter().position(|&b| b == b'e') {
-            Some(e) => (&sci[..e], &sci[e + 1..]),
-            None => (sci, &b"0"[..]),
-        };
-        let exponent: i32 = std::str::from_utf8(exponent)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let (mantissa, exponent) = split_scientific(sci.as_bytes());
         let mut digits = [b'0'; 17];
         for (slot, &d) in digits
             .iter_mut()
@@ -217,15 +209,7 @@ impl NumBuf {
         // (both the closest such digits to the value); what remains is Python's layout.
         let mut sci = NumBuf::new();
         let _ = std::fmt::Write::write_fmt(&mut sci, format_args!("{:e}", value.abs()));
-        let sci = sci.as_bytes();
-        let (mantissa, exponent) = match sci.iter().position(|&b| b == b'e') {
-            Some(e) => (&sci[..e], &sci[e + 1..]),
-            None => (sci, &b"0"[..]),
-        };
-        let exponent: i32 = std::str::from_utf8(exponent)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let (mantissa, exponent) = split_scientific(sci.as_bytes());
         let mut digits = [b'0'; 17];
         let mut n = 0;
         for &d in mantissa.iter().filter(|b| b.is_ascii_digit()) {
@@ -267,6 +251,20 @@ impl std::fmt::Write for NumBuf {
         self.push_all(s.as_bytes());
         Ok(())
     }
+}
+
+/// The mantissa and the exponent of Rust's `{:e}` form (`1.5e-7`): the digits before the
+/// `e`, and the number after it (0 when there is none).
+fn split_scientific(sci: &[u8]) -> (&[u8], i32) {
+    let (mantissa, exponent) = match sci.iter().position(|&b| b == b'e') {
+        Some(e) => (&sci[..e], &sci[e + 1..]),
+        None => (sci, &b"0"[..]),
+    };
+    let exponent = std::str::from_utf8(exponent)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (mantissa, exponent)
 }
 
 #[cfg(test)]
