@@ -1,5 +1,6 @@
 //! The benchmark's server (`tests/bench/`): the echo service of `idl/echo.thrift` from
-//! generated code, with `Server::builder()`'s defaults.
+//! generated code, with `Server::builder()`'s defaults. `--strings shared` serves the code
+//! generated with `shared_strings(true)` instead, whose strings share the request's buffer.
 //!
 //! ```text
 //! cargo run --release -p examples --example echo_server -- --port 9090 --protocol binary --transport framed
@@ -11,7 +12,7 @@
 use clap::Parser;
 use examples::Echo;
 use examples::bench::{ProtocolName, TransportName};
-use examples::echo::EchoServiceServer;
+use examples::{echo, echo_shared};
 use thrift_tower::Server;
 use thrift_tower::transport::Framing;
 
@@ -28,6 +29,17 @@ struct Cli {
     /// How messages are delimited
     #[arg(long, value_enum, default_value_t = TransportName::Framed)]
     transport: TransportName,
+    /// Which generated code serves: `String` fields (the default), or `ByteStr` fields
+    /// that share the request's buffer (`shared_strings(true)`)
+    #[arg(long, value_enum, default_value_t = Strings::Owned)]
+    strings: Strings,
+}
+
+/// The generated code's strings.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Strings {
+    Owned,
+    Shared,
 }
 
 #[tokio::main]
@@ -43,13 +55,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "echo_server listening on port {}",
         listener.local_addr()?.port()
     );
-    Server::builder()
-        .framing(framing)
-        .protocol(protocol)
-        .add_service(EchoServiceServer::new(Echo))
-        .serve_with_listener(listener, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let builder = Server::builder().framing(framing).protocol(protocol);
+    let stop = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match cli.strings {
+        Strings::Owned => {
+            builder
+                .add_service(echo::EchoServiceServer::new(Echo))
+                .serve_with_listener(listener, stop)
+                .await?
+        }
+        Strings::Shared => {
+            builder
+                .add_service(echo_shared::EchoServiceServer::new(Echo))
+                .serve_with_listener(listener, stop)
+                .await?
+        }
+    }
     Ok(())
 }

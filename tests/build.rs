@@ -43,5 +43,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .field_attribute("Shape.path", r#"#[serde(rename = "polyline")]"#)
         .extern_path(".enums", "crate::golden::enums")
         .compile(&["../thrift-codegen/tests/golden/options.thrift"], &["idl"])?;
+    // Shared strings (`ByteStr`): the golden file of the option, and ThriftTest and hello
+    // again, so the tests can check those types against Apache's bytes and programs and
+    // against the `String` ones.
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?).join("shared_strings");
+    thrift_codegen::configure()
+        .out_dir(out)
+        .warnings(false)
+        .shared_strings(true)
+        .compile(
+            &[
+                "../thrift-codegen/tests/golden/shared_strings.thrift",
+                "idl/ThriftTest.thrift",
+                "../examples/idl/hello.thrift",
+            ],
+            &["idl"],
+        )?;
     Ok(())
 }

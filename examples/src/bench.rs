@@ -490,6 +490,31 @@ mod tests {
         assert_eq!(Tally::default().quantile_us(0.5), 0);
     }
 
+    /// `echo_server --strings shared` answers with the bytes the `String` code does, which
+    /// are the bytes the load generators check replies against.
+    #[tokio::test]
+    async fn shared_strings_echo_the_same_bytes() {
+        use crate::echo_shared::{EchoRequest as SharedRequest, EchoService};
+        for protocol in [Protocol::Binary, Protocol::Compact] {
+            for size in [Size::Small, Size::Large] {
+                let request = request(size);
+                let bytes = protocol::encode(protocol, &request).unwrap();
+                let shared: SharedRequest =
+                    protocol::decode(protocol, bytes, Limits::default()).unwrap();
+                let reply = crate::Echo.echo(shared).await.unwrap();
+                let expected = EchoResponse {
+                    payload: request.payload,
+                    items: request.items,
+                };
+                assert_eq!(
+                    protocol::encode(protocol, &reply).unwrap(),
+                    protocol::encode(protocol, &expected).unwrap(),
+                    "{protocol} {size:?}"
+                );
+            }
+        }
+    }
+
     /// The hand-written bytes are what thrift-tower's own codec reads.
     #[test]
     fn hand_written_messages_decode_as_thrift_tower_reads_them() {

@@ -11,6 +11,12 @@ pub mod echo {
     thrift_tower::include_idl!("echo");
 }
 
+/// Generated from `idl/echo.thrift` with `shared_strings(true)`: the same service, with
+/// every string a [`thrift_tower::ByteStr`] that shares the received message.
+pub mod echo_shared {
+    include!(concat!(env!("OUT_DIR"), "/shared/echo.rs"));
+}
+
 pub mod axum_app;
 pub mod bench;
 pub mod discovery;
@@ -19,7 +25,8 @@ pub mod web;
 
 use hello::{HelloService, SayError};
 
-/// The benchmark's echo service: answers with the request's payload and items.
+/// The benchmark's echo service: answers with the request's payload and items, for the
+/// code generated with `String`s ([`echo`]) and with shared strings ([`echo_shared`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Echo;
 
@@ -29,6 +36,18 @@ impl echo::EchoService for Echo {
         request: echo::EchoRequest,
     ) -> Result<echo::EchoResponse, echo::EchoError> {
         Ok(echo::EchoResponse {
+            payload: request.payload,
+            items: request.items,
+        })
+    }
+}
+
+impl echo_shared::EchoService for Echo {
+    async fn echo(
+        &self,
+        request: echo_shared::EchoRequest,
+    ) -> Result<echo_shared::EchoResponse, echo_shared::EchoError> {
+        Ok(echo_shared::EchoResponse {
             payload: request.payload,
             items: request.items,
         })

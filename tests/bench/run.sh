@@ -6,6 +6,7 @@
 #
 # Servers, each pinned to CPU 0 with taskset while the load generator runs on CPU 1:
 #   ours     examples/echo_server.rs: generated code, Server::builder() defaults
+#   shared   the same with --strings shared: code generated with shared_strings(true)
 #   volo     CloudWeGo's volo-thrift 0.11 (tests/bench/volo, a cargo workspace of its own,
 #            built here; the first build takes minutes)
 #   apache   Apache's C++ TNonblockingServer, one I/O thread (tests/bench/cpp, built here
@@ -94,9 +95,10 @@ scenarios=("small 1 1" "small 16 1" "small 4 16" "large 1 1" "large 16 1" "large
 for round in $(seq "$rounds"); do
     for scenario in "${scenarios[@]}"; do
         read -r size conns inflight <<<"$scenario"
-        for server in ours volo apache ceiling; do
+        for server in ours shared volo apache ceiling; do
             case "$server" in
                 ours) start "$bin/echo_server" --protocol binary --transport framed ;;
+                shared) start "$bin/echo_server" --protocol binary --transport framed --strings shared ;;
                 volo) start "$volo" ;;
                 apache) start "$apache" ;;
                 ceiling) start "$bin/echo_ceiling" --protocol binary --size "$size" ;;

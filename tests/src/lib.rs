@@ -66,4 +66,22 @@ pub mod golden {
     pub mod options {
         include!(concat!(env!("OUT_DIR"), "/options/options.rs"));
     }
+    /// `shared_strings.thrift`, generated with `shared_strings(true)` (see `build.rs`).
+    pub mod shared_strings {
+        include!(concat!(
+            env!("OUT_DIR"),
+            "/shared_strings/shared_strings.rs"
+        ));
+    }
+}
+
+/// Generated from `idl/ThriftTest.thrift` with `shared_strings(true)`: every IDL `string`
+/// a [`thrift_tower::ByteStr`].
+pub mod thrift_test_shared {
+    include!(concat!(env!("OUT_DIR"), "/shared_strings/thrift_test.rs"));
+}
+
+/// Generated from the examples' `idl/hello.thrift` with `shared_strings(true)`.
+pub mod hello_shared {
+    include!(concat!(env!("OUT_DIR"), "/shared_strings/hello.rs"));
 }

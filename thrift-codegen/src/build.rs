@@ -25,6 +25,7 @@ pub fn configure() -> Builder {
         warnings: true,
         build_server: true,
         build_client: true,
+        shared_strings: false,
         type_attributes: Vec::new(),
         field_attributes: Vec::new(),
         extern_paths: Vec::new(),
@@ -46,6 +47,7 @@ pub struct Builder {
     warnings: bool,
     build_server: bool,
     build_client: bool,
+    shared_strings: bool,
     type_attributes: Vec<(String, String)>,
     field_attributes: Vec<(String, String)>,
     extern_paths: Vec<(String, String)>,
@@ -105,6 +107,24 @@ impl Builder {
     /// way.
     pub fn build_client(mut self, on: bool) -> Self {
         self.build_client = on;
+        self
+    }
+
+    /// Whether IDL `string`s become [`thrift_tower::ByteStr`] instead of `String`
+    /// (default: off).
+    ///
+    /// A `ByteStr` read from a binary or compact message shares the buffer the message
+    /// came in, so decoding a string costs a reference count and a UTF-8 check instead of
+    /// an allocation and a copy; a constant or default is a `&'static str` and allocates
+    /// nothing. That is most of the decoding cost of messages with many strings. The
+    /// price: a string that outlives its message keeps the whole message's buffer alive
+    /// (copy it with `String::from(&*s)` to let the buffer go), and the types take
+    /// `ByteStr`, which is made from a `String` or a `&'static str` with `.into()`, where
+    /// they took `String`. The wire format is the same either way.
+    ///
+    /// [`thrift_tower::ByteStr`]: https://docs.rs/thrift-tower/latest/thrift_tower/struct.ByteStr.html
+    pub fn shared_strings(mut self, on: bool) -> Self {
+        self.shared_strings = on;
         self
     }
 
@@ -193,6 +213,7 @@ impl Builder {
         Ok(emit::Options {
             server: self.build_server,
             client: self.build_client,
+            shared_strings: self.shared_strings,
             type_attributes: attributes(&self.type_attributes)?,
             field_attributes: attributes(&self.field_attributes)?,
             extern_paths,

@@ -66,6 +66,8 @@
 //!     .field_attribute(".hello.Greeting.note", "#[serde(default)]")
 //!     // Types another crate generated from `shared.thrift`, used instead of new ones.
 //!     .extern_path(".shared", "::common::shared")
+//!     // `string` as `thrift_tower::ByteStr`, sharing the received buffer.
+//!     .shared_strings(true)
 //!     // Where the files go (default: OUT_DIR).
 //!     .out_dir("src/generated")
 //!     .compile(&["idl/hello.thrift"], &["idl"])?;
@@ -81,7 +83,7 @@
 //! | IDL | Rust |
 //! |---|---|
 //! | `bool`, `i8`/`byte`, `i16`, `i32`, `i64`, `double` | `bool`, `i8`, `i16`, `i32`, `i64`, `f64` (`OrderedF64` as a set element or map key) |
-//! | `string`, `binary`, `uuid` | `String`, `Bytes` (shared with the received buffer), `thrift_tower::Uuid` |
+//! | `string`, `binary`, `uuid` | `String` (`thrift_tower::ByteStr` with [`Builder::shared_strings`]), `Bytes` (shared with the received buffer), `thrift_tower::Uuid` |
 //! | `list<T>`, `set<T>`, `map<K, V>` | `Vec<T>`, `BTreeSet<T>`, `BTreeMap<K, V>` (deterministic order on the wire) |
 //! | `struct`, `exception` | a struct deriving `Debug, Clone, PartialEq` (and `Eq, Hash, Ord, Default` where they hold); exceptions also implement `std::error::Error` |
 //! | `union` | an enum with one variant per field |

@@ -36,6 +36,11 @@ struct Args {
     #[arg(long)]
     no_server: bool,
 
+    /// Make IDL `string`s `thrift_tower::ByteStr`, which share the received message's
+    /// buffer, instead of `String`.
+    #[arg(long)]
+    shared_strings: bool,
+
     /// Add ATTR to the types at PATH (`.module.Type`, `.` for all), as
     /// `PATH=ATTR`, e.g. `.=#[derive(serde::Serialize)]` (repeatable).
     #[arg(long, value_name = "PATH=ATTR", value_parser = pair)]
@@ -77,6 +82,7 @@ fn main() -> ExitCode {
         .build_client(!args.no_client)
         .build_server(!args.no_server)
         .warnings(!args.no_warnings)
+        .shared_strings(args.shared_strings)
         .cargo_directives(false);
     for (path, attribute) in args.type_attribute {
         builder = builder.type_attribute(path, attribute);

@@ -34,15 +34,17 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-/// The builder for `golden/<name>.thrift`: the defaults, except for `options.thrift`.
+/// The builder for `golden/<name>.thrift`: the defaults, except for `options.thrift` and
+/// `shared_strings.thrift`.
 fn builder(name: &str) -> thrift_codegen::Builder {
     let builder = thrift_codegen::configure()
         .nest_includes(false)
         .cargo_directives(false);
-    if name == "options" {
-        with_options(builder)
-    } else {
-        builder
+    match name {
+        "options" => with_options(builder),
+        // `tests/build.rs` compiles it with the same option.
+        "shared_strings" => builder.shared_strings(true),
+        _ => builder,
     }
 }
 
@@ -166,7 +168,15 @@ macro_rules! golden {
     };
 }
 
-golden!(consts, enums, options, service, structs, unions);
+golden!(
+    consts,
+    enums,
+    options,
+    service,
+    shared_strings,
+    structs,
+    unions
+);
 
 /// Every `.thrift` in the folder has a test, and every `.rs` an IDL file: a file added
 /// without a test, or left behind by a removed one, fails here.

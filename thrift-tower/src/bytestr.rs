@@ -82,6 +82,16 @@ impl Borrow<str> for ByteStr {
     }
 }
 
+impl TryFrom<Bytes> for ByteStr {
+    type Error = std::str::Utf8Error;
+
+    /// As [`ByteStr::from_utf8`], but the bytes are dropped on error, which saves the
+    /// reference count `from_utf8` takes to give them back: what decoders use.
+    fn try_from(bytes: Bytes) -> Result<Self, Self::Error> {
+        ByteString::try_from(bytes).map(ByteStr)
+    }
+}
+
 impl From<String> for ByteStr {
     fn from(s: String) -> Self {
         ByteStr(ByteString::from(s))
@@ -135,7 +145,9 @@ mod tests {
         assert_eq!(map.get("testI32"), Some(&1));
         assert_eq!(map.get("testVoid"), Some(&2));
         let bad = Bytes::from_static(b"\xc3\x28");
-        assert_eq!(ByteStr::from_utf8(bad.clone()), Err(bad));
+        assert_eq!(ByteStr::from_utf8(bad.clone()), Err(bad.clone()));
+        assert!(ByteStr::try_from(bad).is_err());
+        assert_eq!(ByteStr::try_from(Bytes::from_static(b"ok")).unwrap(), "ok");
         let name = ByteStr::from_static("ThriftTest:testI32");
         assert_eq!(name.slice_from(11), "testI32");
         assert_eq!(name.slice_from(99), "");

@@ -500,6 +500,7 @@ impl<'a> Context<'a> {
                 BaseType::I64 => quote!(i64),
                 BaseType::Double if key => quote!(::thrift_tower::OrderedF64),
                 BaseType::Double => quote!(f64),
+                BaseType::String if self.options.shared_strings => quote!(::thrift_tower::ByteStr),
                 BaseType::String => quote!(::std::string::String),
                 BaseType::Binary => quote!(::thrift_tower::bytes::Bytes),
                 BaseType::Uuid => quote!(::thrift_tower::Uuid),

@@ -12,6 +12,8 @@ pub(crate) struct Options {
     pub(crate) server: bool,
     /// Generate each service's client.
     pub(crate) client: bool,
+    /// IDL `string` as `thrift_tower::ByteStr` rather than `String`.
+    pub(crate) shared_strings: bool,
     /// (path, attributes) for types: structs, unions, exceptions, enums.
     pub(crate) type_attributes: Vec<(IdlPath, TokenStream)>,
     /// (path, attributes) for fields of structs, unions and exceptions.
@@ -59,6 +61,7 @@ impl Default for Options {
         Options {
             server: true,
             client: true,
+            shared_strings: false,
             type_attributes: Vec::new(),
             field_attributes: Vec::new(),
             extern_paths: Vec::new(),

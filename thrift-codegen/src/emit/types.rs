@@ -103,6 +103,9 @@ impl Context<'_> {
                     quote!(#l)
                 }
             }
+            (Ty::Base(BaseType::String), Value::String(s)) if self.options.shared_strings => {
+                quote!(::thrift_tower::ByteStr::from_static(#s))
+            }
             (Ty::Base(BaseType::String), Value::String(s)) => {
                 quote!(::std::string::String::from(#s))
             }

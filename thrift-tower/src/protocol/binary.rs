@@ -173,7 +173,7 @@ impl<I: Input> ProtocolReader for BinaryReader<I> {
             let len = first as usize;
             check_string_len(len, self.cursor.remaining(), &self.limits)?;
             let bytes = self.cursor.read_shared(len, "method name")?;
-            let name = ByteStr::from_utf8(bytes).map_err(|_| bad_utf8())?;
+            let name = ByteStr::try_from(bytes).map_err(|_| bad_utf8())?;
             let message_type = MessageType::from_code(self.cursor.read_u8("message type")?)?;
             let seqid = self.read_i32()?;
             Ok(MessageHeader {
@@ -310,7 +310,7 @@ impl<I: Input> ProtocolReader for BinaryReader<I> {
     #[inline]
     fn read_byte_str(&mut self) -> Result<ByteStr, ProtocolError> {
         let bytes = self.read_binary()?;
-        ByteStr::from_utf8(bytes).map_err(|_| bad_utf8())
+        ByteStr::try_from(bytes).map_err(|_| bad_utf8())
     }
 
     #[inline]

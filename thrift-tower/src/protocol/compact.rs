@@ -487,7 +487,7 @@ impl<I: Input> ProtocolReader for CompactReader<I> {
     #[inline]
     fn read_byte_str(&mut self) -> Result<ByteStr, ProtocolError> {
         let bytes = self.read_binary()?;
-        ByteStr::from_utf8(bytes).map_err(|_| bad_utf8())
+        ByteStr::try_from(bytes).map_err(|_| bad_utf8())
     }
 
     #[inline]

@@ -192,7 +192,7 @@ impl Section<'_> {
         for _ in 0..count {
             let key = self.string("an info header's key")?;
             let value = self.string("an info header's value")?;
-            if let (Ok(key), Ok(value)) = (ByteStr::from_utf8(key), ByteStr::from_utf8(value)) {
+            if let (Ok(key), Ok(value)) = (ByteStr::try_from(key), ByteStr::try_from(value)) {
                 headers.insert(key, value);
             }
         }
