@@ -16,6 +16,11 @@ use bytestring::ByteString;
 /// crate's, whose one `unsafe` step, skipping that second check, is its to keep sound.)
 /// It hashes and compares like the `str` it holds, so a map keyed by `ByteStr` can be
 /// looked up with a `&str`.
+///
+/// Generated code uses it for every IDL `string` when thrift-codegen's `shared_strings`
+/// option is on. Read from the binary or compact protocol, such a string costs a reference
+/// count on the message's buffer instead of an allocation and a copy; while any string of
+/// a message lives, so does that message's buffer.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ByteStr(ByteString);
 
