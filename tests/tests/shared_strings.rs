@@ -5,7 +5,8 @@
 //!   to the value the `String` types decode (compared through `Debug`, which is the same
 //!   for both), and encodes back to the same bytes the `String` types write, which
 //!   `generated_matches_apache_python` checks against Python's;
-//! - read from binary or compact, each string points into the message it came in;
+//! - read from binary or compact, a long string points into the message it came in, and a
+//!   short one is inline;
 //! - invalid UTF-8 is refused as it is with `String`;
 //! - the hello service generated so answers the Python tutorial's client, and its client
 //!   gets the Python server's answer.
@@ -135,19 +136,22 @@ fn python_vectors_read_and_write_alike_with_shared_strings() {
     );
 }
 
-/// Every string of an `Insanity` read from binary or compact lies inside the bytes it was
-/// read from: a reference count, not a copy.
+/// Read from binary or compact, a string longer than `ByteStr::INLINE` lies inside the
+/// bytes it was read from (a reference count, not a copy), and a shorter one is copied
+/// inline (no allocation, and nothing of the message kept alive).
 #[test]
-fn strings_read_from_binary_and_compact_share_the_message() {
+fn long_strings_share_the_message_and_short_ones_are_inline() {
     let xtruct = |s: &'static str| shared::Xtruct {
         string_thing: ByteStr::from_static(s),
         byte_thing: 1,
         i32_thing: 2,
         i64_thing: 3,
     };
+    let long = "a string longer than thirty bytes, shared";
+    assert!(long.len() > ByteStr::INLINE);
     let value = shared::Insanity {
         user_map: [(shared::Numberz::FIVE, 5)].into(),
-        xtructs: vec![xtruct("Goodbye4"), xtruct("Hello2"), xtruct("")],
+        xtructs: vec![xtruct(long), xtruct("Hello2"), xtruct(""), xtruct(long)],
     };
     for p in [Protocol::Binary, Protocol::Compact] {
         let bytes = protocol::encode(p, &value).unwrap();
@@ -155,12 +159,9 @@ fn strings_read_from_binary_and_compact_share_the_message() {
         let back: shared::Insanity = protocol::decode(p, bytes.clone(), Limits::default()).unwrap();
         assert_eq!(back, value);
         for x in back.xtructs.iter().filter(|x| !x.string_thing.is_empty()) {
-            let at = x.string_thing.as_ptr();
-            assert!(
-                range.contains(&at),
-                "{p}: {:?} was copied out of the message",
-                x.string_thing
-            );
+            let inside = range.contains(&x.string_thing.as_ptr());
+            let long = x.string_thing.len() > ByteStr::INLINE;
+            assert_eq!(inside, long, "{p}: {:?}", x.string_thing);
         }
     }
     // JSON unescapes, so its strings are new ones; they read the same.

@@ -113,12 +113,13 @@ impl Builder {
     /// Whether IDL `string`s become [`thrift_tower::ByteStr`] instead of `String`
     /// (default: off).
     ///
-    /// A `ByteStr` read from a binary or compact message shares the buffer the message
-    /// came in, so decoding a string costs a reference count and a UTF-8 check instead of
-    /// an allocation and a copy; a constant or default is a `&'static str` and allocates
-    /// nothing. That is most of the decoding cost of messages with many strings. The
-    /// price: a string that outlives its message keeps the whole message's buffer alive
-    /// (copy it with `String::from(&*s)` to let the buffer go), and the types take
+    /// A `ByteStr` read from a binary or compact message is, up to 30 bytes, copied inline,
+    /// and longer, a slice of the buffer the message came in: decoding a string costs no
+    /// allocation either way, where a `String` costs one and a copy. A constant or default
+    /// is a `&'static str` and allocates nothing. That is most of the decoding cost of
+    /// messages with many strings. The price: a long string that outlives its message
+    /// keeps the whole message's buffer alive (copy it with `String::from(&*s)` to let the
+    /// buffer go), and the types take
     /// `ByteStr`, which is made from a `String` or a `&'static str` with `.into()`, where
     /// they took `String`. The wire format is the same either way.
     ///

@@ -36,8 +36,8 @@ struct Args {
     #[arg(long)]
     no_server: bool,
 
-    /// Make IDL `string`s `thrift_tower::ByteStr`, which share the received message's
-    /// buffer, instead of `String`.
+    /// Make IDL `string`s `thrift_tower::ByteStr` (inline when short, else sharing the
+    /// received message's buffer) instead of `String`.
     #[arg(long)]
     shared_strings: bool,
 

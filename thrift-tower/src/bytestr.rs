@@ -5,42 +5,68 @@ use std::fmt;
 use std::ops::Deref;
 
 use bytes::Bytes;
-use bytestring::ByteString;
+use faststr::FastStr;
 
-/// An immutable UTF-8 string backed by [`Bytes`].
+/// An immutable UTF-8 string that shares the buffer it was read from, or holds a short
+/// string inline.
 ///
-/// Method names and other strings read from a message point into the received buffer
-/// instead of being copied, and a `&'static str` becomes one without allocating, so
-/// cloning a message header costs a reference count. UTF-8 is checked once, when the
-/// string is made; reading it as a `&str` is free. (The storage is the `bytestring`
-/// crate's, whose one `unsafe` step, skipping that second check, is its to keep sound.)
-/// It hashes and compares like the `str` it holds, so a map keyed by `ByteStr` can be
-/// looked up with a `&str`.
+/// A string read from a binary or compact message is either copied inline, when it has at
+/// most [`ByteStr::INLINE`] bytes (no allocation, and no reference to the message), or a
+/// reference-counted slice of the received buffer (no allocation, no copy). A `&'static
+/// str` becomes one without allocating. UTF-8 is checked once, when the string is made;
+/// reading it as a `&str` is free. (The storage is the `faststr` crate's, whose `unsafe`
+/// step, skipping that second check, is its to keep sound.) It hashes and compares like
+/// the `str` it holds, so a map keyed by `ByteStr` can be looked up with a `&str`.
 ///
-/// Generated code uses it for every IDL `string` when thrift-codegen's `shared_strings`
-/// option is on. Read from the binary or compact protocol, such a string costs a reference
-/// count on the message's buffer instead of an allocation and a copy; while any string of
-/// a message lives, so does that message's buffer.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ByteStr(ByteString);
+/// Method names are `ByteStr`s, and generated code uses it for every IDL `string` when
+/// thrift-codegen's `shared_strings` option is on: then a short string costs a copy of a
+/// few bytes instead of an allocation, and a long one a reference count instead of an
+/// allocation and a copy. While a long string of a message lives, so does that message's
+/// buffer.
+#[derive(Clone, Default)]
+pub struct ByteStr(FastStr);
 
 impl ByteStr {
+    /// The longest string kept inline rather than as a slice of a shared buffer. Copying
+    /// that many bytes costs less than the atomic reference count a slice takes and gives
+    /// back.
+    pub const INLINE: usize = 30;
+
     /// An empty string.
     pub const fn new() -> Self {
-        ByteStr(ByteString::new())
+        ByteStr(FastStr::empty())
     }
 
     /// A string from a `&'static str`, without allocating.
     pub const fn from_static(s: &'static str) -> Self {
-        ByteStr(ByteString::from_static(s))
+        ByteStr(FastStr::from_static_str(s))
     }
 
     /// A string from bytes that are valid UTF-8; `Err` gives the bytes back otherwise.
     pub fn from_utf8(bytes: Bytes) -> Result<Self, Bytes> {
-        // A clone of `Bytes` is a reference count, kept to give the bytes back on error.
-        ByteString::try_from(bytes.clone())
-            .map(ByteStr)
-            .map_err(|_| bytes)
+        match simdutf8::basic::from_utf8(&bytes) {
+            Ok(s) if s.len() <= Self::INLINE => Ok(ByteStr(FastStr::new(s))),
+            Ok(_) => Ok(Self::utf8_bytes(bytes).unwrap_or_default()),
+            Err(_) => Err(bytes),
+        }
+    }
+
+    /// `bytes` as a string, or `None` if they are not UTF-8: short ones copied inline,
+    /// others shared. What decoders use (the bytes are dropped on error).
+    pub(crate) fn utf8_bytes(bytes: Bytes) -> Option<Self> {
+        if bytes.len() <= Self::INLINE {
+            return Self::utf8_inline(&bytes);
+        }
+        FastStr::from_bytes(bytes).ok().map(ByteStr)
+    }
+
+    /// A string of at most [`ByteStr::INLINE`] bytes, copied from `bytes`, or `None` if
+    /// they are not UTF-8 (or too long). No allocation.
+    pub(crate) fn utf8_inline(bytes: &[u8]) -> Option<Self> {
+        match simdutf8::basic::from_utf8(bytes) {
+            Ok(s) if s.len() <= Self::INLINE => Some(ByteStr(FastStr::new(s))),
+            _ => None,
+        }
     }
 
     /// The string from byte `start` on, sharing the storage (no copy, no new UTF-8
@@ -54,17 +80,39 @@ impl ByteStr {
 
     /// The string.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
-    /// The underlying bytes.
-    pub fn as_bytes(&self) -> &Bytes {
-        self.0.as_bytes()
-    }
-
-    /// Consumes the string, returning its bytes.
+    /// Consumes the string, returning its bytes (a copy for an inline string).
     pub fn into_bytes(self) -> Bytes {
         self.0.into_bytes()
+    }
+}
+
+impl PartialEq for ByteStr {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for ByteStr {}
+
+impl PartialOrd for ByteStr {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByteStr {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+/// As `str` hashes, which `Borrow<str>` requires.
+impl std::hash::Hash for ByteStr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
     }
 }
 
@@ -87,19 +135,9 @@ impl Borrow<str> for ByteStr {
     }
 }
 
-impl TryFrom<Bytes> for ByteStr {
-    type Error = std::str::Utf8Error;
-
-    /// As [`ByteStr::from_utf8`], but the bytes are dropped on error, which saves the
-    /// reference count `from_utf8` takes to give them back: what decoders use.
-    fn try_from(bytes: Bytes) -> Result<Self, Self::Error> {
-        ByteString::try_from(bytes).map(ByteStr)
-    }
-}
-
 impl From<String> for ByteStr {
     fn from(s: String) -> Self {
-        ByteStr(ByteString::from(s))
+        ByteStr(FastStr::from_string(s))
     }
 }
 
@@ -151,14 +189,43 @@ mod tests {
         assert_eq!(map.get("testVoid"), Some(&2));
         let bad = Bytes::from_static(b"\xc3\x28");
         assert_eq!(ByteStr::from_utf8(bad.clone()), Err(bad.clone()));
-        assert!(ByteStr::try_from(bad).is_err());
-        assert_eq!(ByteStr::try_from(Bytes::from_static(b"ok")).unwrap(), "ok");
+        assert_eq!(ByteStr::utf8_bytes(bad.clone()), None);
+        assert_eq!(ByteStr::utf8_inline(&bad), None);
+        assert_eq!(
+            ByteStr::utf8_bytes(Bytes::from_static(b"ok")).unwrap(),
+            "ok"
+        );
         let name = ByteStr::from_static("ThriftTest:testI32");
         assert_eq!(name.slice_from(11), "testI32");
         assert_eq!(name.slice_from(99), "");
         let s = ByteStr::from(String::from("h\u{e9}"));
         assert_eq!(s.slice_from(2), "");
         assert_eq!(s.as_str(), "h\u{e9}");
-        assert_eq!(s.as_bytes().as_ref(), "h\u{e9}".as_bytes());
+        assert_eq!(s.as_bytes(), "h\u{e9}".as_bytes());
+    }
+
+    /// Up to `INLINE` bytes are copied and keep nothing of the message; longer strings
+    /// are slices of it.
+    #[test]
+    fn short_strings_are_copied_and_long_ones_shared() {
+        let message = Bytes::from("x".repeat(ByteStr::INLINE + 2));
+        let inside = |s: &ByteStr| message.as_ptr_range().contains(&s.as_ptr());
+        let long = ByteStr::utf8_bytes(message.clone()).unwrap();
+        assert!(inside(&long));
+        assert_eq!(long.len(), ByteStr::INLINE + 2);
+        let short = ByteStr::utf8_bytes(message.slice(..ByteStr::INLINE)).unwrap();
+        assert!(!inside(&short));
+        assert_eq!(short, "x".repeat(ByteStr::INLINE).as_str());
+        assert_eq!(ByteStr::utf8_inline(&message), None, "too long to inline");
+        let from_utf8 = ByteStr::from_utf8(message.clone()).unwrap();
+        assert!(inside(&from_utf8));
+        // A long slice of a long string shares it too; a short one is copied.
+        assert!(inside(&long.slice_from(1)));
+        assert!(!inside(&long.slice_from(2)));
+        assert_eq!(long.slice_from(2).len(), ByteStr::INLINE);
+        assert_eq!(long.clone().into_bytes(), message);
+        assert_eq!(ByteStr::new(), "");
+        assert_eq!(ByteStr::default(), ByteStr::from_static(""));
+        assert!(ByteStr::from_static("a") < ByteStr::from(String::from("b")));
     }
 }

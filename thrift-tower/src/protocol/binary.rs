@@ -23,7 +23,7 @@ use super::error::{ProtocolError, ProtocolErrorKind};
 use super::header::{MessageHeader, MessageType};
 use super::input::Input;
 use super::input::{
-    Cursor, Depth, check_container_len, check_message_size, check_string_len, wire_len,
+    Cursor, Depth, bad_utf8, check_container_len, check_message_size, check_string_len, wire_len,
 };
 use super::limits::Limits;
 use super::traits::{ProtocolReader, ProtocolWriter};
@@ -127,11 +127,6 @@ fn negative_size(what: &'static str, len: i32) -> ProtocolError {
     )
 }
 
-#[cold]
-fn bad_utf8() -> ProtocolError {
-    ProtocolError::invalid("string is not valid UTF-8")
-}
-
 /// Stop and void are no element types; a container of them can only be empty.
 #[inline]
 pub(crate) fn check_element_type(element: WireType, len: usize) -> Result<(), ProtocolError> {
@@ -172,8 +167,7 @@ impl<I: Input> ProtocolReader for BinaryReader<I> {
             }
             let len = first as usize;
             check_string_len(len, self.cursor.remaining(), &self.limits)?;
-            let bytes = self.cursor.read_shared(len, "method name")?;
-            let name = ByteStr::try_from(bytes).map_err(|_| bad_utf8())?;
+            let name = self.cursor.read_byte_str(len, "method name")?;
             let message_type = MessageType::from_code(self.cursor.read_u8("message type")?)?;
             let seqid = self.read_i32()?;
             Ok(MessageHeader {
@@ -309,8 +303,9 @@ impl<I: Input> ProtocolReader for BinaryReader<I> {
 
     #[inline]
     fn read_byte_str(&mut self) -> Result<ByteStr, ProtocolError> {
-        let bytes = self.read_binary()?;
-        ByteStr::try_from(bytes).map_err(|_| bad_utf8())
+        let len = self.read_len("string length")?;
+        check_string_len(len, self.cursor.remaining(), &self.limits)?;
+        self.cursor.read_byte_str(len, "string")
     }
 
     #[inline]

@@ -28,7 +28,7 @@ use super::error::{ProtocolError, ProtocolErrorKind};
 use super::header::{MessageHeader, MessageType};
 use super::input::Input;
 use super::input::{
-    Cursor, Depth, check_container_len, check_message_size, check_string_len, wire_len,
+    Cursor, Depth, bad_utf8, check_container_len, check_message_size, check_string_len, wire_len,
 };
 use super::limits::Limits;
 use super::traits::{ProtocolReader, ProtocolWriter};
@@ -300,11 +300,6 @@ fn varint_too_long(what: &'static str, max: u8) -> ProtocolError {
     ProtocolError::invalid(format!("varint for {what} is longer than {max} bytes"))
 }
 
-#[cold]
-fn bad_utf8() -> ProtocolError {
-    ProtocolError::invalid("string is not valid UTF-8")
-}
-
 impl<I: Input> ProtocolReader for CompactReader<I> {
     fn read_message_begin(&mut self) -> Result<MessageHeader, ProtocolError> {
         check_message_size(self.cursor.remaining(), &self.limits)?;
@@ -486,8 +481,9 @@ impl<I: Input> ProtocolReader for CompactReader<I> {
 
     #[inline]
     fn read_byte_str(&mut self) -> Result<ByteStr, ProtocolError> {
-        let bytes = self.read_binary()?;
-        ByteStr::try_from(bytes).map_err(|_| bad_utf8())
+        let len = self.read_size("string length")?;
+        check_string_len(len, self.cursor.remaining(), &self.limits)?;
+        self.cursor.read_byte_str(len, "string")
     }
 
     #[inline]

@@ -6,6 +6,7 @@ use bytes::Bytes;
 
 use super::error::{ProtocolError, ProtocolErrorKind};
 use super::limits::Limits;
+use crate::bytestr::ByteStr;
 
 /// A buffer a reader can decode from. Implemented for [`Bytes`] and `&[u8]`.
 pub trait Input: sealed::Sealed {
@@ -151,6 +152,23 @@ impl<I: Input> Cursor<I> {
         Ok(&self.input.as_slice()[start..start + len])
     }
 
+    /// The next `len` bytes as a string: copied inline when short (no reference to the
+    /// input), shared with the input where possible otherwise. `len` has been checked
+    /// against the limits.
+    #[inline]
+    pub(crate) fn read_byte_str(
+        &mut self,
+        len: usize,
+        what: &'static str,
+    ) -> Result<ByteStr, ProtocolError> {
+        let string = if len <= ByteStr::INLINE {
+            ByteStr::utf8_inline(self.read_slice(len, what)?)
+        } else {
+            ByteStr::utf8_bytes(self.read_shared(len, what)?)
+        };
+        string.ok_or_else(bad_utf8)
+    }
+
     /// The next `len` bytes, shared with the input where possible.
     #[inline]
     pub(crate) fn read_shared(
@@ -174,6 +192,12 @@ impl<I: Input> Cursor<I> {
         self.pos += len;
         Ok(())
     }
+}
+
+/// The error for a string that is not UTF-8, in the binary and compact protocols.
+#[cold]
+pub(crate) fn bad_utf8() -> ProtocolError {
+    ProtocolError::invalid("string is not valid UTF-8")
 }
 
 /// Checks a declared string or binary length before anything is allocated: against the

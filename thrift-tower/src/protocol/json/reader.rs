@@ -456,7 +456,7 @@ impl<I: Input> ProtocolReader for JsonReader<I> {
         check_string_limit(token.raw_len, &self.limits)?;
         let at = self.cursor.position();
         let bytes = self.cursor.read_shared(token.raw_len, "string")?;
-        let string = ByteStr::try_from(bytes).map_err(|_| bad_utf8(at))?;
+        let string = ByteStr::utf8_bytes(bytes).ok_or_else(|| bad_utf8(at))?;
         self.cursor.skip(1, "closing quote")?;
         Ok(string)
     }

@@ -192,7 +192,8 @@ impl Section<'_> {
         for _ in 0..count {
             let key = self.string("an info header's key")?;
             let value = self.string("an info header's value")?;
-            if let (Ok(key), Ok(value)) = (ByteStr::try_from(key), ByteStr::try_from(value)) {
+            if let (Some(key), Some(value)) = (ByteStr::utf8_bytes(key), ByteStr::utf8_bytes(value))
+            {
                 headers.insert(key, value);
             }
         }
