@@ -21,7 +21,8 @@
 #
 # Then our client: examples/echo_client.rs (the generated EchoServiceClient; --client
 # channel: C channels, pool: one channel of C connections, balanced: client::Balanced over
-# C channels) and echo_load (label "hand") drive the ceiling in turn, interleaved in the same
+# C channels; shared: channel on the code generated with shared_strings(true)) and echo_load
+# (label "hand") drive the ceiling in turn, interleaved in the same
 # rounds, at small 16x1, small 4x16 and large 16x1. Their lines go to
 # target/bench/client.jsonl, their medians, with ratios to echo_load, to
 # target/bench/client.md (and to stdout).
@@ -120,10 +121,11 @@ client_scenarios=("small 16 1" "small 4 16" "large 16 1")
 for round in $(seq "$rounds"); do
     for scenario in "${client_scenarios[@]}"; do
         read -r size conns inflight <<<"$scenario"
-        for load in hand channel pool balanced; do
+        for load in hand channel pool balanced shared; do
             start "$bin/echo_ceiling" --protocol binary --size "$size"
             case "$load" in
                 hand) generator=("$bin/echo_load") ;;
+                shared) generator=("$bin/echo_client" --client channel --strings shared) ;;
                 *) generator=("$bin/echo_client" --client "$load") ;;
             esac
             line="$("${pin_load[@]}" "${generator[@]}" --port "$port" --size "$size" \

@@ -55,7 +55,7 @@ if mode == "servers":
     print(f"Echo benchmark, framed binary, {rounds} interleaved rounds of {seconds} s, "
           f"medians; server on CPU 0, load on CPU 1 {machine}.\n")
     print("ours: `String` fields (the code generator's default); shared: `shared_strings(true)`, "
-          "strings sharing the request's buffer, as volo-thrift's `FastStr` do.\n")
+          "short strings inline and long ones sharing the request's buffer, as volo-thrift's `FastStr` do.\n")
     print("| scenario | ours calls/s | shared | volo | Apache C++ | ceiling | ours / volo | shared / volo "
           "| ours / Apache | ours / ceiling | p50 µs ours / shared / volo | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -69,22 +69,26 @@ if mode == "servers":
               f"{ratio(rate['ours'], rate['apache'])} | {ratio(rate['ours'], rate['ceiling'])} | "
               f"{fmt(p50['ours'])} / {fmt(p50['shared'])} / {fmt(p50['volo'])} | {errors} |")
 elif mode == "clients":
-    clients = ("channel", "pool", "balanced")
+    clients = ("channel", "pool", "balanced", "shared")
     print(f"Client benchmark, framed binary against echo_ceiling, {rounds} interleaved rounds of "
           f"{seconds} s, medians; server on CPU 0, load on CPU 1 {machine}. hand: echo_load's "
           f"hand-written bytes; the others: the generated client over C channels, one pooled "
-          f"channel, a balancer over C channels.\n")
-    print("| scenario | hand calls/s | channel | pool | balanced | channel / hand | pool / hand | balanced / hand "
-          "| p50 µs hand / channel / pool / balanced | load CPU % hand / channel / pool / balanced | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          f"channel, a balancer over C channels, and C channels again with the code generated "
+          f"with shared_strings(true).\n")
+    names = " / ".join(("hand",) + clients)
+    print("| scenario | hand calls/s | " + " | ".join(clients) + " | "
+          + " | ".join(f"{c} / hand" for c in clients)
+          + f" | p50 µs {names} | load CPU % {names} | errors |")
+    print("|---|" + "---:|" * (2 * len(clients) + 4))
     for k in scenarios:
         labels = ("hand",) + clients
         rate = {l: med(l, k, "calls_per_sec") for l in labels}
         p50 = " / ".join(fmt(med(l, k, "p50_us")) for l in labels)
         load = " / ".join(fmt(med(l, k, "cpu_percent"), ".0f") for l in labels)
         errors = sum(r["errors"] for r in runs if key(r) == k)
+        rates = " | ".join(fmt(rate[c]) for c in clients)
         ratios = " | ".join(ratio(rate[c], rate["hand"]) for c in clients)
-        print(f"| {k[0]}, {k[1]}x{k[2]} | {fmt(rate['hand'])} | {fmt(rate['channel'])} | "
-              f"{fmt(rate['pool'])} | {fmt(rate['balanced'])} | {ratios} | {p50} | {load} | {errors} |")
+        print(f"| {k[0]}, {k[1]}x{k[2]} | {fmt(rate['hand'])} | {rates} | {ratios} | {p50} | "
+              f"{load} | {errors} |")
 else:
     sys.exit(f"table.py: no mode {mode!r} (servers, clients, idle)")
