@@ -4,8 +4,9 @@ use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
 
+use arrayvec::ArrayString;
 use bytes::Bytes;
-use faststr::FastStr;
+use bytestring::ByteString;
 
 /// An immutable UTF-8 string that shares the buffer it was read from, or holds a short
 /// string inline.
@@ -14,17 +15,30 @@ use faststr::FastStr;
 /// most [`ByteStr::INLINE`] bytes (no allocation, and no reference to the message), or a
 /// reference-counted slice of the received buffer (no allocation, no copy). A `&'static
 /// str` becomes one without allocating. UTF-8 is checked once, when the string is made;
-/// reading it as a `&str` is free. (The storage is the `faststr` crate's, whose `unsafe`
-/// step, skipping that second check, is its to keep sound.) It hashes and compares like
-/// the `str` it holds, so a map keyed by `ByteStr` can be looked up with a `&str`.
+/// reading it as a `&str` is free. (The storage is the `arrayvec` and `bytestring` crates',
+/// whose `unsafe` step, skipping that second check, is theirs to keep sound.) It hashes
+/// and compares like the `str` it holds, so a map keyed by `ByteStr` can be looked up
+/// with a `&str`.
 ///
 /// Method names are `ByteStr`s, and generated code uses it for every IDL `string` when
 /// thrift-codegen's `shared_strings` option is on: then a short string costs a copy of a
 /// few bytes instead of an allocation, and a long one a reference count instead of an
 /// allocation and a copy. While a long string of a message lives, so does that message's
 /// buffer.
-#[derive(Clone, Default)]
-pub struct ByteStr(FastStr);
+#[derive(Clone)]
+pub struct ByteStr(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline(ArrayString<{ ByteStr::INLINE }>),
+    Shared(ByteString),
+}
+
+impl Default for ByteStr {
+    fn default() -> Self {
+        ByteStr::new()
+    }
+}
 
 impl ByteStr {
     /// The longest string kept inline rather than as a slice of a shared buffer. Copying
@@ -34,21 +48,23 @@ impl ByteStr {
 
     /// An empty string.
     pub const fn new() -> Self {
-        ByteStr(FastStr::empty())
+        ByteStr(Repr::Inline(ArrayString::new_const()))
     }
 
     /// A string from a `&'static str`, without allocating.
     pub const fn from_static(s: &'static str) -> Self {
-        ByteStr(FastStr::from_static_str(s))
+        ByteStr(Repr::Shared(ByteString::from_static(s)))
     }
 
     /// A string from bytes that are valid UTF-8; `Err` gives the bytes back otherwise.
     pub fn from_utf8(bytes: Bytes) -> Result<Self, Bytes> {
-        match simdutf8::basic::from_utf8(&bytes) {
-            Ok(s) if s.len() <= Self::INLINE => Ok(ByteStr(FastStr::new(s))),
-            Ok(_) => Ok(Self::utf8_bytes(bytes).unwrap_or_default()),
-            Err(_) => Err(bytes),
+        if bytes.len() <= Self::INLINE {
+            return Self::utf8_inline(&bytes).ok_or(bytes);
         }
+        // A clone of `Bytes` is a reference count, kept to give the bytes back on error.
+        ByteString::try_from(bytes.clone())
+            .map(|s| ByteStr(Repr::Shared(s)))
+            .map_err(|_| bytes)
     }
 
     /// `bytes` as a string, or `None` if they are not UTF-8: short ones copied inline,
@@ -57,35 +73,56 @@ impl ByteStr {
         if bytes.len() <= Self::INLINE {
             return Self::utf8_inline(&bytes);
         }
-        FastStr::from_bytes(bytes).ok().map(ByteStr)
+        ByteString::try_from(bytes)
+            .ok()
+            .map(|s| ByteStr(Repr::Shared(s)))
     }
 
     /// A string of at most [`ByteStr::INLINE`] bytes, copied from `bytes`, or `None` if
     /// they are not UTF-8 (or too long). No allocation.
+    #[inline]
     pub(crate) fn utf8_inline(bytes: &[u8]) -> Option<Self> {
-        match simdutf8::basic::from_utf8(bytes) {
-            Ok(s) if s.len() <= Self::INLINE => Some(ByteStr(FastStr::new(s))),
-            _ => None,
+        let s = simdutf8::basic::from_utf8(bytes).ok()?;
+        ArrayString::from(s).ok().map(|s| ByteStr(Repr::Inline(s)))
+    }
+
+    /// The string from byte `start` on, sharing the storage of a long string (no copy, no
+    /// new UTF-8 check). `start` past the end or inside a character gives an empty string.
+    pub fn slice_from(&self, start: usize) -> Self {
+        let Some(rest) = self.as_str().get(start..) else {
+            return ByteStr::new();
+        };
+        match &self.0 {
+            Repr::Shared(s) if rest.len() > Self::INLINE => {
+                ByteStr(Repr::Shared(s.slice_ref(rest)))
+            }
+            _ => Self::copied(rest),
         }
     }
 
-    /// The string from byte `start` on, sharing the storage (no copy, no new UTF-8
-    /// check). `start` past the end or inside a character gives an empty string.
-    pub fn slice_from(&self, start: usize) -> Self {
-        match self.0.get(start..) {
-            Some(rest) => ByteStr(self.0.slice_ref(rest)),
-            None => ByteStr::new(),
+    /// `s` copied: inline when it fits.
+    fn copied(s: &str) -> Self {
+        match ArrayString::from(s) {
+            Ok(inline) => ByteStr(Repr::Inline(inline)),
+            Err(_) => ByteStr(Repr::Shared(ByteString::from(s.to_owned()))),
         }
     }
 
     /// The string.
+    #[inline]
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        match &self.0 {
+            Repr::Inline(s) => s.as_str(),
+            Repr::Shared(s) => s,
+        }
     }
 
     /// Consumes the string, returning its bytes (a copy for an inline string).
     pub fn into_bytes(self) -> Bytes {
-        self.0.into_bytes()
+        match self.0 {
+            Repr::Inline(s) => Bytes::copy_from_slice(s.as_bytes()),
+            Repr::Shared(s) => s.into_bytes(),
+        }
     }
 }
 
@@ -137,7 +174,10 @@ impl Borrow<str> for ByteStr {
 
 impl From<String> for ByteStr {
     fn from(s: String) -> Self {
-        ByteStr(FastStr::from_string(s))
+        match ArrayString::from(&s) {
+            Ok(inline) => ByteStr(Repr::Inline(inline)),
+            Err(_) => ByteStr(Repr::Shared(ByteString::from(s))),
+        }
     }
 }
 
