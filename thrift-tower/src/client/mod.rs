@@ -108,6 +108,7 @@ mod connection;
 mod endpoint;
 mod load;
 mod pool;
+mod window;
 
 pub use self::balance::{Balanced, BalancedBuilder, BalancedFuture, LoadMeasure};
 pub use self::blocking::Blocking;
