@@ -2,26 +2,35 @@
 //! endpoints ([`Balanced::list`]), or endpoints added and removed at run time
 //! ([`Balanced::with_changes`], tower's `Change`).
 //!
-//! Underneath are tower's pieces, unchanged: the power-of-two-choices balancer, behind a
-//! buffer so that the balanced service can be cloned. It weighs each server by a
-//! [`LoadMeasure`]: a server whose connection failed lately ranks last for its [failure
+//! The balancing is tower's power of two choices: each call samples two servers at random
+//! and goes to the one that weighs less. It weighs each server by a [`LoadMeasure`]: a
+//! server whose connection failed lately ranks last for its [failure
 //! penalty](super::Endpoint::failure_penalty); among the others, the one with fewer calls
 //! in flight wins ([`LoadMeasure::PendingCalls`], the default), or the one whose calls in
 //! flight times its recent peak latency is lower ([`LoadMeasure::PeakEwma`]). A server that
 //! cannot be reached is backed off and tried again, not dropped.
+//!
+//! Unlike tower's `Balance`, which one task must own (behind a `Buffer`, whose task every
+//! call then passes through), each clone of a [`Balanced`] picks for itself: the servers
+//! are a list shared by all the clones, replaced whole when one comes or goes, and a clone
+//! reserves a slot on the server it picks in `poll_ready`, as a [`Channel`] does. A call
+//! then costs what a call on a channel costs, plus the two samples. When both servers
+//! sampled are full, the call goes to any server with room (tower's balancer, too, picks
+//! only among servers that are ready); when every one is full, the clone waits for a slot
+//! on the lighter of the two (or for the servers to change), as a caller of that channel
+//! would.
 
-use std::convert::Infallible;
-use std::hash::Hash;
+use std::cell::Cell;
+use std::hash::{BuildHasher, Hash, RandomState};
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
-use futures_core::Stream;
-use tokio::sync::mpsc;
-use tower::balance::p2c::Balance;
-use tower::buffer::Buffer;
+use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
+use tokio_util::sync::ReusableBoxFuture;
 use tower::discover::Change;
 use tower_service::Service;
 
@@ -29,9 +38,6 @@ use super::channel::ResponseFuture;
 use super::{Channel, Endpoint};
 use crate::error::{BoxError, Error};
 use crate::message::{Request, Response};
-
-/// Calls waiting for the balancer at once, at most, before callers wait in `poll_ready`.
-const BUFFER: usize = 1024;
 
 /// How [`Balanced`] weighs the servers it picks between (lower wins). Either way a server
 /// whose last connection attempt failed within its [failure
@@ -67,33 +73,10 @@ impl LoadMeasure {
     };
 }
 
-/// The endpoints as they come, each connected lazily as a [`Channel`] and weighed by the
-/// measure.
-struct Endpoints<K> {
-    changes: mpsc::Receiver<Change<K, Endpoint>>,
-    measure: LoadMeasure,
-}
-
-impl<K> Stream for Endpoints<K> {
-    type Item = Result<Change<K, Weighed>, Infallible>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let measure = self.measure;
-        self.changes.poll_recv(cx).map(|change| {
-            change.map(|change| {
-                Ok(match change {
-                    Change::Insert(key, endpoint) => {
-                        Change::Insert(key, Weighed::new(endpoint.connect_lazy(), measure))
-                    }
-                    Change::Remove(key) => Change::Remove(key),
-                })
-            })
-        })
-    }
-}
-
 /// A server's channel as the balancer sees it: with its latency estimate when the measure
-/// is peak EWMA.
+/// is peak EWMA. Cloned into the list the clones share; a clone of it is a handle of its
+/// own on the channel, with no slot reserved.
+#[derive(Clone)]
 struct Weighed {
     channel: Channel,
     ewma: Option<Arc<Ewma>>,
@@ -109,20 +92,10 @@ impl Weighed {
         };
         Weighed { channel, ewma }
     }
-}
 
-/// What the balancer compares: failing servers last, then the cost.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
-struct Weight {
-    failing: bool,
-    cost: f64,
-}
-
-impl tower::load::Load for Weighed {
-    type Metric = Weight;
-
-    fn load(&self) -> Weight {
-        let load = self.channel.load();
+    /// What the balancer compares: failing servers last, then the cost.
+    fn weight(&self) -> Weight {
+        let load = tower::load::Load::load(&self.channel);
         let cost = match &self.ewma {
             None => load.in_flight as f64,
             Some(ewma) => ewma.estimate() * (load.in_flight as f64 + 1.0),
@@ -132,20 +105,22 @@ impl tower::load::Load for Weighed {
             cost,
         }
     }
-}
 
-impl Service<Request> for Weighed {
-    type Response = Response;
-    type Error = Error;
-    type Future = WeighedFuture;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.channel.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> WeighedFuture {
+    /// Sends `request` in `slot`, one of this server's channel's.
+    fn call_in(&self, slot: OwnedSemaphorePermit, request: Request) -> WeighedFuture {
         WeighedFuture {
             // A clock read per call only when the latency is measured.
+            timed: self
+                .ewma
+                .as_ref()
+                .map(|ewma| (Instant::now(), ewma.clone())),
+            inner: self.channel.call_in(slot, request),
+        }
+    }
+
+    /// Sends `request` through this handle, made ready by its `poll_ready`.
+    fn call(&mut self, request: Request) -> WeighedFuture {
+        WeighedFuture {
             timed: self
                 .ewma
                 .as_ref()
@@ -153,6 +128,13 @@ impl Service<Request> for Weighed {
             inner: self.channel.call(request),
         }
     }
+}
+
+/// What the balancer compares: failing servers last, then the cost.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+struct Weight {
+    failing: bool,
+    cost: f64,
 }
 
 pin_project_lite::pin_project! {
@@ -240,13 +222,79 @@ impl Ewma {
     }
 }
 
-type Balancer<K> = Balance<Endpoints<K>, Request>;
+/// The servers now, shared by every clone of a [`Balanced`]; replaced whole when one comes
+/// or goes, so that picking reads it without a lock.
+type Members = Arc<[Weighed]>;
+
+/// Keeps the members up to date with `changes`, until every clone of the balanced service
+/// is dropped or the changes end.
+async fn follow<K>(
+    mut changes: mpsc::Receiver<Change<K, Endpoint>>,
+    members: watch::Sender<Members>,
+    measure: LoadMeasure,
+) where
+    K: Eq,
+{
+    // In the order they came. A list, not a map: changes are rare, and a lookup among a
+    // few hundred servers is quick.
+    let mut servers: Vec<(K, Weighed)> = Vec::new();
+    loop {
+        let change = tokio::select! {
+            change = changes.recv() => change,
+            () = members.closed() => return,
+        };
+        let Some(change) = change else {
+            return;
+        };
+        apply(&mut servers, change, measure);
+        // Changes that came together are published together.
+        while let Ok(change) = changes.try_recv() {
+            apply(&mut servers, change, measure);
+        }
+        members.send_replace(servers.iter().map(|(_, server)| server.clone()).collect());
+    }
+}
+
+fn apply<K: Eq>(
+    servers: &mut Vec<(K, Weighed)>,
+    change: Change<K, Endpoint>,
+    measure: LoadMeasure,
+) {
+    match change {
+        Change::Insert(key, endpoint) => {
+            let server = Weighed::new(endpoint.connect_lazy(), measure);
+            match servers.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, old)) => *old = server,
+                None => servers.push((key, server)),
+            }
+        }
+        Change::Remove(key) => servers.retain(|(k, _)| *k != key),
+    }
+}
+
+/// A random index below `bound` (at least 1), from a generator per thread: p2c needs
+/// samples that differ from clone to clone, not good randomness, and a shared generator
+/// would be one more thing for the threads to contend on.
+fn random_below(bound: usize) -> usize {
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(RandomState::new().hash_one(0u64) | 1);
+    }
+    STATE.with(|state| {
+        // xorshift64 (Marsaglia): never 0 from a state that is not.
+        let mut x = state.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        state.set(x);
+        // Multiply-shift into the range, without a division.
+        ((u128::from(x) * bound as u128) >> 64) as usize
+    })
+}
 
 /// Settings of a [`Balanced`] before it starts: from [`Balanced::builder`].
 #[derive(Debug, Clone)]
 pub struct BalancedBuilder {
     measure: LoadMeasure,
-    buffer: usize,
 }
 
 impl BalancedBuilder {
@@ -256,10 +304,10 @@ impl BalancedBuilder {
         self
     }
 
-    /// Calls that may wait for the balancer at once before callers wait in `poll_ready`
-    /// (at least 1; 1024 unless told).
-    pub fn buffer(mut self, calls: usize) -> Self {
-        self.buffer = calls.max(1);
+    /// Had calls wait in a queue for the balancer's task; there is no such queue any more
+    /// (callers wait in `poll_ready` for a slot on a server), so this does nothing.
+    #[deprecated(note = "Balanced has no queue any more: callers wait in `poll_ready`")]
+    pub fn buffer(self, _calls: usize) -> Self {
         self
     }
 
@@ -267,15 +315,15 @@ impl BalancedBuilder {
     ///
     /// # Panics
     ///
-    /// Outside a Tokio runtime: the balancer's task starts now.
+    /// Outside a Tokio runtime: the channels' tasks start now.
     pub fn list(self, endpoints: impl IntoIterator<Item = Endpoint>) -> Balanced<usize> {
-        let endpoints: Vec<Endpoint> = endpoints.into_iter().collect();
-        let (balanced, changes) = self.with_changes(endpoints.len().max(1));
-        for (key, endpoint) in endpoints.into_iter().enumerate() {
-            // The channel has room for all of them, and its receiver is alive.
-            let _ = changes.try_send(Change::Insert(key, endpoint));
-        }
-        balanced
+        let members: Members = endpoints
+            .into_iter()
+            .map(|endpoint| Weighed::new(endpoint.connect_lazy(), self.measure))
+            .collect();
+        // The list never changes: the sender goes at once, and the clones see no change.
+        let (_, members) = watch::channel(members);
+        Balanced::new(members)
     }
 
     /// Balances over the endpoints sent on the returned sender as they come
@@ -284,7 +332,7 @@ impl BalancedBuilder {
     ///
     /// # Panics
     ///
-    /// Outside a Tokio runtime: the balancer's task starts now.
+    /// Outside a Tokio runtime: the task that takes the changes in starts now.
     pub fn with_changes<K>(
         self,
         capacity: usize,
@@ -293,21 +341,17 @@ impl BalancedBuilder {
         K: Hash + Eq + Clone + Send + 'static,
     {
         let (sender, changes) = mpsc::channel(capacity.max(1));
-        let balance = Balance::new(Endpoints {
-            changes,
-            measure: self.measure,
-        });
-        let balanced = Balanced {
-            inner: Buffer::new(balance, self.buffer),
-        };
-        (balanced, sender)
+        let (publish, members) = watch::channel(Members::from([]));
+        tokio::spawn(follow(changes, publish, self.measure));
+        (Balanced::new(members), sender)
     }
 }
 
-/// Calls spread over several servers by tower's p2c balancer: see [the module
+/// Calls spread over several servers by the power of two choices: see [the module
 /// docs](crate::client). A `tower::Service<Request, Response = Response>` like a
 /// [`Channel`], for generated clients and any layer (a [retry](crate::layer::RetryPolicy)
-/// around it sends a call that could not be sent to another server).
+/// around it sends a call that could not be sent to another server). Clones share the
+/// servers; each reserves a slot on the server it picks in `poll_ready`.
 ///
 /// ```no_run
 /// use thrift_tower::Endpoint;
@@ -334,11 +378,112 @@ pub struct Balanced<K = usize>
 where
     K: Hash + Eq + Clone + Send + 'static,
 {
-    inner: Buffer<Request, <Balancer<K> as Service<Request>>::Future>,
+    /// Where the servers are published; `current` is this clone's copy.
+    members: watch::Receiver<Members>,
+    current: Members,
+    chosen: Chosen,
+    /// Resolves when the servers change: polled only while waiting (no server, or every one
+    /// sampled full), so its allocation is not a call's.
+    changed: Option<ReusableBoxFuture<'static, ()>>,
+    _key: PhantomData<fn() -> K>,
+}
+
+/// What `poll_ready` has chosen for the next call.
+enum Chosen {
+    Nothing,
+    /// A slot on `current[member]`.
+    Reserved {
+        member: usize,
+        slot: OwnedSemaphorePermit,
+    },
+    /// Both servers sampled were full: a handle of its own on the lighter one, waiting in
+    /// its `poll_ready` for a slot.
+    Waiting(Weighed),
+    /// That handle, now holding a slot.
+    Ready(Weighed),
+}
+
+impl<K> Balanced<K>
+where
+    K: Hash + Eq + Clone + Send + 'static,
+{
+    fn new(members: watch::Receiver<Members>) -> Self {
+        let current = members.borrow().clone();
+        Balanced {
+            current,
+            members,
+            chosen: Chosen::Nothing,
+            changed: None,
+            _key: PhantomData,
+        }
+    }
+
+    /// Takes in the servers published since this clone last looked.
+    fn refresh(&mut self) {
+        // `Err`: they will not change any more (a fixed list), and have been seen.
+        if self.members.has_changed().unwrap_or(false) {
+            self.current = self.members.borrow_and_update().clone();
+            // A wait for changes begun before is over.
+            self.changed = None;
+        }
+    }
+
+    /// Ready when the servers have changed since this clone last looked.
+    fn poll_changed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let members = &self.members;
+        let changed = self.changed.get_or_insert_with(|| {
+            let mut members = members.clone();
+            ReusableBoxFuture::new(async move {
+                if members.changed().await.is_err() {
+                    // No more changes will come: a fixed list, or changes that ended.
+                    std::future::pending::<()>().await;
+                }
+            })
+        });
+        ready!(changed.poll(cx));
+        self.changed = None;
+        Poll::Ready(())
+    }
+
+    /// Reserves a slot on the lighter of two servers sampled at random; if both are full,
+    /// on any server with room, as tower's balancer picks only among servers that are
+    /// ready; if none has, waits on the lighter one. `None` if there is no server.
+    fn choose(&self) -> Option<Chosen> {
+        let servers = &self.current;
+        let n = servers.len();
+        if n == 0 {
+            return None;
+        }
+        let (lighter, other) = if n == 1 {
+            (0, 0)
+        } else {
+            let a = random_below(n);
+            let mut b = random_below(n - 1);
+            if b >= a {
+                b += 1;
+            }
+            if servers[b].weight() < servers[a].weight() {
+                (b, a)
+            } else {
+                (a, b)
+            }
+        };
+        // Past the two samples only when both are full: a scan, from where the first
+        // sample was so that it does not favour the first servers.
+        let scan = (0..n).map(|i| (lighter + i) % n).filter(|&i| i != other);
+        for member in [lighter, other].into_iter().chain(scan) {
+            if let Some(slot) = servers[member].channel.try_reserve() {
+                return Some(Chosen::Reserved { member, slot });
+            }
+        }
+        // Every server is full (or the lighter one's task stopped, which its `poll_ready`
+        // says): a handle of its own waits for a slot, with this task's waker.
+        Some(Chosen::Waiting(servers[lighter].clone()))
+    }
 }
 
 impl Balanced<usize> {
-    /// Settings other than the defaults: the [`LoadMeasure`], the buffer.
+    /// Settings other than the defaults: the [`LoadMeasure`].
     ///
     /// ```no_run
     /// use thrift_tower::Endpoint;
@@ -357,7 +502,6 @@ impl Balanced<usize> {
     pub fn builder() -> BalancedBuilder {
         BalancedBuilder {
             measure: LoadMeasure::default(),
-            buffer: BUFFER,
         }
     }
 
@@ -365,7 +509,7 @@ impl Balanced<usize> {
     ///
     /// # Panics
     ///
-    /// Outside a Tokio runtime: the balancer's task starts now.
+    /// Outside a Tokio runtime: the channels' tasks start now.
     pub fn list(endpoints: impl IntoIterator<Item = Endpoint>) -> Self {
         Balanced::builder().list(endpoints)
     }
@@ -382,7 +526,7 @@ where
     ///
     /// # Panics
     ///
-    /// Outside a Tokio runtime: the balancer's task starts now.
+    /// Outside a Tokio runtime: the task that takes the changes in starts now.
     pub fn with_changes(capacity: usize) -> (Self, mpsc::Sender<Change<K, Endpoint>>) {
         Balanced::builder().with_changes(capacity)
     }
@@ -392,9 +536,14 @@ impl<K> Clone for Balanced<K>
 where
     K: Hash + Eq + Clone + Send + 'static,
 {
+    /// Another handle on the same servers, with nothing reserved yet.
     fn clone(&self) -> Self {
         Balanced {
-            inner: self.inner.clone(),
+            members: self.members.clone(),
+            current: self.current.clone(),
+            chosen: Chosen::Nothing,
+            changed: None,
+            _key: PhantomData,
         }
     }
 }
@@ -404,7 +553,13 @@ where
     K: Hash + Eq + Clone + Send + 'static,
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Balanced").finish_non_exhaustive()
+        f.debug_struct("Balanced")
+            .field("servers", &self.current.len())
+            .field(
+                "ready",
+                &matches!(self.chosen, Chosen::Reserved { .. } | Chosen::Ready(_)),
+            )
+            .finish_non_exhaustive()
     }
 }
 
@@ -416,19 +571,63 @@ where
     type Error = BoxError;
     type Future = BalancedFuture<K>;
 
+    /// Ready when a slot is reserved on a server: the lighter of two sampled, or, when both
+    /// are full, any with room, or else the first slot the lighter one frees. Pending while
+    /// there is no server.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx)
+        loop {
+            match &mut self.chosen {
+                Chosen::Reserved { .. } | Chosen::Ready(_) => return Poll::Ready(Ok(())),
+                Chosen::Waiting(server) => match server.channel.poll_ready(cx) {
+                    Poll::Ready(Ok(())) => {
+                        if let Chosen::Waiting(server) =
+                            std::mem::replace(&mut self.chosen, Chosen::Nothing)
+                        {
+                            self.chosen = Chosen::Ready(server);
+                        }
+                        return Poll::Ready(Ok(()));
+                    }
+                    Poll::Ready(Err(e)) => {
+                        self.chosen = Chosen::Nothing;
+                        return Poll::Ready(Err(e.into()));
+                    }
+                    Poll::Pending => {
+                        // Servers that come meanwhile may have room: pick again then.
+                        ready!(self.poll_changed(cx));
+                        self.chosen = Chosen::Nothing;
+                    }
+                },
+                Chosen::Nothing => {
+                    self.refresh();
+                    match self.choose() {
+                        Some(chosen) => self.chosen = chosen,
+                        None => ready!(self.poll_changed(cx)),
+                    }
+                }
+            }
+        }
     }
 
+    /// Sends `request` to the server `poll_ready` chose.
+    ///
+    /// # Panics
+    ///
+    /// If [`poll_ready`](Service::poll_ready) did not return `Ready(Ok(()))` since the
+    /// last call, as tower's contract allows.
     fn call(&mut self, request: Request) -> Self::Future {
+        let inner = match std::mem::replace(&mut self.chosen, Chosen::Nothing) {
+            Chosen::Reserved { member, slot } => self.current[member].call_in(slot, request),
+            Chosen::Ready(mut server) => server.call(request),
+            Chosen::Nothing | Chosen::Waiting(_) => {
+                panic!("Balanced::call without a reserved slot: poll_ready must be Ready first")
+            }
+        };
         BalancedFuture {
-            inner: self.inner.call(request),
+            inner,
+            _key: PhantomData,
         }
     }
 }
-
-type BufferFuture<K> =
-    tower::buffer::future::ResponseFuture<<Balancer<K> as Service<Request>>::Future>;
 
 pin_project_lite::pin_project! {
     /// The answer to a call through [`Balanced`].
@@ -442,7 +641,8 @@ pin_project_lite::pin_project! {
         K: 'static,
     {
         #[pin]
-        inner: BufferFuture<K>,
+        inner: WeighedFuture,
+        _key: PhantomData<fn() -> K>,
     }
 }
 
@@ -462,7 +662,7 @@ where
     type Output = Result<Response, BoxError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().inner.poll(cx)
+        self.project().inner.poll(cx).map_err(Into::into)
     }
 }
 
@@ -515,6 +715,59 @@ mod tests {
             (blended - expected).abs() < 1.0,
             "{blended} against {expected}"
         );
+    }
+
+    fn poll_ready<K: Hash + Eq + Clone + Send>(
+        balanced: &mut Balanced<K>,
+    ) -> Poll<Result<(), BoxError>> {
+        balanced.poll_ready(&mut Context::from_waker(std::task::Waker::noop()))
+    }
+
+    #[tokio::test]
+    async fn a_full_server_is_passed_over_for_one_with_room() {
+        // Four servers of one call each, never connected: a slot is all `poll_ready` takes.
+        let one = Endpoint::from_static("127.0.0.1:9")
+            .pipelining(1)
+            .max_connections(1);
+        let balanced = Balanced::list(std::iter::repeat_n(one, 4));
+        let mut ready: Vec<Balanced> = (0..4).map(|_| balanced.clone()).collect();
+        for handle in &mut ready {
+            assert!(matches!(poll_ready(handle), Poll::Ready(Ok(()))));
+        }
+        let costs: Vec<f64> = balanced.current.iter().map(|s| s.weight().cost).collect();
+        assert_eq!(costs, [1.0; 4], "one call reserved on each server");
+        // Every server full: the next waits, and gets the slot the first to free it gives.
+        let mut fifth = balanced.clone();
+        assert!(poll_ready(&mut fifth).is_pending());
+        assert!(poll_ready(&mut fifth).is_pending());
+        drop(ready);
+        assert!(matches!(poll_ready(&mut fifth), Poll::Ready(Ok(()))));
+        let costs: f64 = balanced.current.iter().map(|s| s.weight().cost).sum();
+        assert_eq!(costs, 1.0);
+    }
+
+    #[tokio::test]
+    async fn servers_that_come_and_go_are_picked_from() {
+        let (mut balanced, changes) = Balanced::<&str>::with_changes(4);
+        assert!(poll_ready(&mut balanced).is_pending(), "no server yet");
+        let one = Endpoint::from_static("127.0.0.1:9").pipelining(1);
+        changes
+            .send(Change::Insert("a", one.clone()))
+            .await
+            .unwrap();
+        changes.send(Change::Insert("b", one)).await.unwrap();
+        while balanced.members.borrow().len() < 2 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(poll_ready(&mut balanced), Poll::Ready(Ok(()))));
+        assert_eq!(balanced.current.len(), 2);
+        changes.send(Change::Remove("a")).await.unwrap();
+        while balanced.members.borrow().len() > 1 {
+            tokio::task::yield_now().await;
+        }
+        let mut other = balanced.clone();
+        assert!(matches!(poll_ready(&mut other), Poll::Ready(Ok(()))));
+        assert_eq!(other.current.len(), 1);
     }
 
     #[test]

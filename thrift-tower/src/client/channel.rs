@@ -100,6 +100,15 @@ impl Channel {
         self.endpoint.protocol
     }
 
+    /// A slot for one more call, if one is free now: what `poll_ready` reserves, for a
+    /// balancer that picks among channels without a handle of its own on each.
+    pub(super) fn try_reserve(&self) -> Option<OwnedSemaphorePermit> {
+        if self.pool.is_closed() {
+            return None;
+        }
+        self.slots.clone_inner().try_acquire_owned().ok()
+    }
+
     fn stopped() -> Error {
         Error::from(io::Error::new(
             io::ErrorKind::BrokenPipe,
@@ -177,11 +186,23 @@ impl Service<Request> for Channel {
     ///
     /// If [`poll_ready`](Service::poll_ready) did not return `Ready(Ok(()))` since the
     /// last call, as tower's contract allows.
-    fn call(&mut self, mut request: Request) -> ResponseFuture {
+    fn call(&mut self, request: Request) -> ResponseFuture {
         let slot = self
             .slot
             .take()
             .expect("Channel::call without a reserved slot: poll_ready must be Ready first");
+        self.call_in(slot, request)
+    }
+}
+
+impl Channel {
+    /// Sends `request` in `slot`, one of this channel's (from `poll_ready` or
+    /// [`try_reserve`](Self::try_reserve)).
+    pub(super) fn call_in(
+        &self,
+        slot: OwnedSemaphorePermit,
+        mut request: Request,
+    ) -> ResponseFuture {
         let protocol = self.endpoint.protocol;
         if request.protocol() != protocol {
             // The protocol is the endpoint's to say: a client not told it (its default is

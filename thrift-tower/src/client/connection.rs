@@ -7,7 +7,7 @@
 //! are polled side by side in the one task, so a server that answers while it is still
 //! reading calls never deadlocks against us, and the table of waiting calls needs no lock.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -23,6 +23,7 @@ use tower_service::Service;
 use super::Endpoint;
 use super::endpoint::SharedOpener;
 use super::load::Health;
+use super::window::SeqidWindow;
 use crate::error::{BoxError, Error};
 use crate::message::{Request, Response};
 use crate::protocol::{Limits, ProtocolError};
@@ -60,6 +61,9 @@ pub(super) async fn run<C>(
     C::Response: AsyncRead + AsyncWrite + Unpin,
     C::Error: Into<BoxError>,
 {
+    // A connection carries no more calls than this at once (its callers' slots say so): the
+    // window of waiting calls is sized for it.
+    let carried = endpoint.pipelining.min(endpoint.max_in_flight);
     let mut task = Task {
         endpoint,
         opener,
@@ -67,8 +71,8 @@ pub(super) async fn run<C>(
         calls,
         hung_up: false,
         held: None,
-        waiting: HashMap::new(),
-        last_seqid: 0,
+        // Apache's clients number their calls from 1, as this one always has.
+        waiting: SeqidWindow::new(1, carried),
     };
     task.run(io).await;
 }
@@ -82,9 +86,9 @@ struct Task<C> {
     calls: mpsc::UnboundedReceiver<Call>,
     /// Every channel handle is dropped: no call will come any more.
     hung_up: bool,
-    /// The calls sent and waiting for a reply, by the sequence id on the wire.
-    waiting: HashMap<i32, Waiting>,
-    last_seqid: i32,
+    /// The calls sent and waiting for a reply, by the sequence id on the wire, which it
+    /// gives. It outlives connections, so the ids go on from one to the next.
+    waiting: SeqidWindow<Waiting>,
     /// A call taken for a connection that had been idle, held back until the connection
     /// has been read once more (see [`SETTLE_AFTER`]).
     held: Option<Call>,
@@ -222,7 +226,7 @@ where
                             error.replicate().sent()
                         }
                     };
-                    for (_, call) in self.waiting.drain() {
+                    for call in self.waiting.drain() {
                         let _ = call.reply.send(Err(failed(call.start)));
                     }
                     for call in conn.oneways.drain(..) {
@@ -300,13 +304,17 @@ where
             } else if conn.idle_since.is_none() {
                 conn.idle_since = Some(tokio::time::Instant::now());
             }
+            // Only the first call taken for an idle connection may wait: the clock is read
+            // once for all the calls taken together, not per call.
+            let mut first_for_idle = idle && !conn.settled;
             while !self.hung_up && conn.write_buf.bytes().len() < WRITE_HIGH_WATER {
                 match self.calls.poll_recv(cx) {
                     Poll::Ready(Some(call)) => {
-                        let long_idle = conn
-                            .idle_since
-                            .is_some_and(|since| since.elapsed() >= SETTLE_AFTER);
-                        if idle && long_idle && !conn.settled {
+                        let long_idle = std::mem::take(&mut first_for_idle)
+                            && conn
+                                .idle_since
+                                .is_some_and(|since| since.elapsed() >= SETTLE_AFTER);
+                        if long_idle {
                             conn.settled = true;
                             self.held = Some(call);
                             return Poll::Ready(Ok(Driven::Settle));
@@ -327,7 +335,7 @@ where
             if self.hung_up {
                 // Calls whose callers gave up will not be waited for.
                 self.waiting
-                    .retain(|_, call| call.reply.poll_closed(cx).is_pending());
+                    .retain(|call| call.reply.poll_closed(cx).is_pending());
                 if self.waiting.is_empty()
                     && conn.oneways.is_empty()
                     && conn.write_buf.bytes().is_empty()
@@ -347,7 +355,10 @@ where
     fn send(&mut self, conn: &mut Connection<C::Response>, call: Call) {
         let Call { mut request, reply } = call;
         let caller_seqid = request.header().seqid;
-        let seqid = self.next_seqid();
+        // A call whose caller gave up (a timeout) stays until its reply comes, or until the
+        // window is swept (see `SeqidWindow`), so a server that never answers cannot grow
+        // the table without bound.
+        let seqid = self.waiting.next_id(|call| call.reply.is_closed());
         request.header_mut().seqid = seqid;
         let oneway = request.is_oneway().then(|| {
             let mut response = Response::oneway(request.header(), request.protocol());
@@ -362,50 +373,33 @@ where
             // A message that cannot be encoded (too large for a frame) fails alone; what
             // the encoder wrote of it is taken back.
             buf.truncate(start);
+            self.waiting.skip();
             let _ = reply.send(Err(e));
             return;
         }
         conn.encoded += (buf.len() - start) as u64;
         match oneway {
-            Some(response) => conn.oneways.push_back(Oneway {
-                start: offset,
-                end: conn.encoded,
-                response,
+            Some(response) => {
+                self.waiting.skip();
+                conn.oneways.push_back(Oneway {
+                    start: offset,
+                    end: conn.encoded,
+                    response,
+                    reply,
+                });
+            }
+            None => self.waiting.insert(Waiting {
+                caller_seqid,
                 reply,
+                start: offset,
             }),
-            None => {
-                self.waiting.insert(
-                    seqid,
-                    Waiting {
-                        caller_seqid,
-                        reply,
-                        start: offset,
-                    },
-                );
-                // A call whose caller gave up (a timeout) stays until its reply comes. So
-                // that a server that never answers cannot grow the table without bound,
-                // it is swept when it reaches twice the calls that can be waited for
-                // (at most `max_in_flight` remain, so sweeps are rare).
-                if self.waiting.len() >= 2 * self.endpoint.max_in_flight {
-                    self.waiting.retain(|_, call| !call.reply.is_closed());
-                }
-            }
-        }
-    }
-
-    fn next_seqid(&mut self) -> i32 {
-        loop {
-            self.last_seqid = self.last_seqid.wrapping_add(1);
-            if !self.waiting.contains_key(&self.last_seqid) {
-                return self.last_seqid;
-            }
         }
     }
 
     /// Hands a reply to its caller.
     fn receive(&mut self, mut response: Response) {
         let seqid = response.header().seqid;
-        let Some(call) = self.waiting.remove(&seqid) else {
+        let Some(call) = self.waiting.remove(seqid) else {
             tracing::warn!(
                 peer = %self.endpoint.address,
                 seqid,

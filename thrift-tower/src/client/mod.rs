@@ -48,9 +48,11 @@
 //!   again, so a channel outlives server restarts. Nothing is retried for you: whether a
 //!   call may be sent twice is the application's to say (tower's `Retry`).
 //! - **Balancing.** A channel is one server's; [`Balanced`] spreads calls over several (a
-//!   fixed list, or servers added and removed at run time). Underneath, it gives
-//!   channels to tower's balancer (`tower::balance::p2c::Balance` over a
-//!   `tower::discover::ServiceList` or any `Discover`). `Channel` implements
+//!   fixed list, or servers added and removed at run time), by tower's power of two
+//!   choices, which each clone makes itself (no task between the callers and the
+//!   channels). A channel can also be given to tower's own balancer
+//!   (`tower::balance::p2c::Balance` over a `tower::discover::ServiceList` or any
+//!   `Discover`): `Channel` implements
 //!   `tower::load::Load` ([`ChannelLoad`]): fewer calls in flight ranks better, and a
 //!   channel that could not connect lately ranks last for its
 //!   [failure penalty](Endpoint::failure_penalty), so calls go to servers that answer while
@@ -108,6 +110,7 @@ mod connection;
 mod endpoint;
 mod load;
 mod pool;
+mod window;
 
 pub use self::balance::{Balanced, BalancedBuilder, BalancedFuture, LoadMeasure};
 pub use self::blocking::Blocking;
