@@ -989,6 +989,34 @@ fn decode_floor(thrift_decode_ns: &[(String, f64)]) {
     }
 }
 
+/// thrift-tower's decode of `value`'s bytes against the floor for the same value, in
+/// alternating samples: the floor is nothing but the allocator's work, which depends on the
+/// heap's state, so a floor measured apart from the decode (as above) moves between runs
+/// by more than the decoder does. Alternating puts both on the same heap.
+fn against_floor<P: Wire, T: Thrift + Clone + 'static>(size: &str, value: T) {
+    let mut buf = BytesMut::new();
+    ok(P::encode_tower(&value, &mut buf));
+    let bytes = buf.freeze();
+    let mut floor: Routine =
+        Box::new(move |iters: u64| timed(iters, || drop(black_box(black_box(&value).clone()))));
+    let mut decode: Routine = Box::new(move |iters: u64| {
+        timed(iters, || drop(black_box(ok(P::decode_tower::<T>(&bytes)))))
+    });
+    let n = calibrate(&mut decode, Duration::from_millis(5));
+    let per_iter = |took: Duration| took.as_secs_f64() * 1e9 / n as f64;
+    let (mut floors, mut decodes) = (Vec::new(), Vec::new());
+    for _ in 0..21 {
+        floors.push(per_iter(floor(n)));
+        decodes.push(per_iter(decode(n)));
+    }
+    let (floor_ns, decode_ns) = (quartiles(&mut floors)[1], quartiles(&mut decodes)[1]);
+    let label = format!("decode {} {size}", P::NAME);
+    println!(
+        "{label:<21} thrift-tower {decode_ns:9.0} ns, floor {floor_ns:9.0} ns: {:.2}x the floor",
+        decode_ns / floor_ns
+    );
+}
+
 /// Iterations that take about `batch`.
 fn calibrate(routine: &mut Routine, batch: Duration) -> u64 {
     let mut iters = 1u64;
@@ -1031,6 +1059,14 @@ fn main() {
     if measuring() {
         let thrift_decode_ns = summary(&mut comparisons);
         decode_floor(&thrift_decode_ns);
+        println!();
+        println!(
+            "thrift-tower's decode against the floor, in alternating samples (medians of 21):"
+        );
+        against_floor::<Binary, _>("small", small());
+        against_floor::<Binary, _>("large", large());
+        against_floor::<Compact, _>("small", small());
+        against_floor::<Compact, _>("large", large());
         zero_copy_strings(&thrift_decode_ns);
     }
 }
