@@ -147,6 +147,26 @@ pub fn hello_python_code() -> PathBuf {
     dir
 }
 
+/// Runs the Python tutorial's hello client (`tests/python/hello_client.py`, on the code
+/// [`hello_python_code`] made in `gen_dir`) against a server on `port`, and returns what it
+/// printed; fails the test, showing the client's output, if the client fails.
+pub async fn run_python_hello_client(gen_dir: &Path, port: u16) -> String {
+    let output = tokio::process::Command::new(PYTHON)
+        .arg(repo_root().join("tests/python/hello_client.py"))
+        .arg(gen_dir)
+        .arg(port.to_string())
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run {PYTHON} ({e}): run tests/setup-debian.sh"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "python client failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
 /// The shared IDL folder: `$THRIFT_SHARED_IDL`, or `../shared/idl` beside the repository.
 pub fn idl_dir() -> PathBuf {
     match std::env::var_os(IDL_ENV) {

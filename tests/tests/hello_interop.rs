@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use tests::apache_python::{PYTHON, hello_python_code, repo_root};
+use tests::apache_python::{PYTHON, hello_python_code, repo_root, run_python_hello_client};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_tutorial_client_against_our_server() {
@@ -17,20 +17,7 @@ async fn python_tutorial_client_against_our_server() {
     let server = tokio::spawn(examples::serve_hello(listener, async {
         let _ = stopped.await;
     }));
-    let script = repo_root().join("tests/python/hello_client.py");
-    let output = tokio::process::Command::new(PYTHON)
-        .arg(&script)
-        .arg(&gen_dir)
-        .arg(port.to_string())
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("cannot run {PYTHON} ({e}): run tests/setup-debian.sh"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "python client failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_python_hello_client(&gen_dir, port).await;
     assert_eq!(stdout, "client - say\nserver - Received: Hello!\n");
     let _ = stop.send(());
     server.await.unwrap().unwrap();

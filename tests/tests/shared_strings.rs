@@ -18,7 +18,9 @@ use std::fmt::Debug;
 use std::process::{Command, Stdio};
 
 use bytes::Bytes;
-use tests::apache_python::{Encoding, PYTHON, generate, hello_python_code, repo_root};
+use tests::apache_python::{
+    Encoding, PYTHON, generate, hello_python_code, repo_root, run_python_hello_client,
+};
 use tests::thrift_test as owned;
 use tests::thrift_test_shared as shared;
 use thrift_tower::ByteStr;
@@ -219,19 +221,7 @@ async fn python_tutorial_client_against_a_shared_strings_server() {
                 let _ = stopped.await;
             }),
     );
-    let output = tokio::process::Command::new(PYTHON)
-        .arg(repo_root().join("tests/python/hello_client.py"))
-        .arg(&gen_dir)
-        .arg(port.to_string())
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("cannot run {PYTHON} ({e}): run tests/setup-debian.sh"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "python client failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_python_hello_client(&gen_dir, port).await;
     assert_eq!(stdout, "client - say\nserver - Received: Hello!\n");
     let _ = stop.send(());
     server.await.unwrap().unwrap();
