@@ -198,6 +198,38 @@ fn invalid_utf8_is_refused_as_with_string() {
     }
 }
 
+/// Every truncation of a message with short and long strings is refused by the shared types
+/// as by the `String` types, with an error, never a panic; so is every single byte changed
+/// to 0xff (a length grown huge, a string made invalid).
+#[test]
+fn truncated_and_corrupted_messages_are_refused_alike() {
+    let long = "a string longer than thirty bytes, which is shared";
+    let xtruct = |s: &str| owned::Xtruct {
+        string_thing: s.into(),
+        byte_thing: 1,
+        i32_thing: 2,
+        i64_thing: 3,
+    };
+    let value = owned::Insanity {
+        user_map: [(owned::Numberz::FIVE, 5)].into(),
+        xtructs: vec![xtruct("short"), xtruct(long), xtruct("\u{e9}t\u{e9}")],
+    };
+    for p in [Protocol::Binary, Protocol::Compact] {
+        let bytes = protocol::encode(p, &value).unwrap();
+        for end in 0..bytes.len() {
+            let refused = same::<owned::Insanity, shared::Insanity>(p, bytes.slice(..end));
+            assert_eq!(refused, Ok(false), "{p}: the first {end} bytes");
+        }
+        for at in 0..bytes.len() {
+            let mut bad = bytes.to_vec();
+            bad[at] = 0xff;
+            if let Err(why) = same::<owned::Insanity, shared::Insanity>(p, Bytes::from(bad)) {
+                panic!("{p}: byte {at} set to 0xff: {why}");
+            }
+        }
+    }
+}
+
 /// The hello service with `ByteStr` strings.
 #[derive(Clone, Copy)]
 struct Hello;
