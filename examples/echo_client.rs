@@ -250,8 +250,11 @@ macro_rules! client_on {
             {
                 let mut tally = Tally::default();
                 let mut calls: u64 = 0;
+                // One clock read per call, as `echo_load` reads about one: the time an
+                // answer came is when the next call starts (the check of the answer in
+                // between is counted in the next call's latency).
+                let mut sent = Instant::now();
                 loop {
-                    let sent = Instant::now();
                     if sent >= plan.until {
                         return tally;
                     }
@@ -273,6 +276,7 @@ macro_rules! client_on {
                             return tally;
                         }
                     }
+                    sent = now;
                 }
             }
         }

@@ -29,12 +29,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::ReusableBoxFuture;
 use tower::discover::Change;
 use tower_service::Service;
 
-use super::channel::ResponseFuture;
+use super::channel::{ResponseFuture, Slot};
 use super::{Channel, Endpoint};
 use crate::error::{BoxError, Error};
 use crate::message::{Request, Response};
@@ -107,7 +107,7 @@ impl Weighed {
     }
 
     /// Sends `request` in `slot`, one of this server's channel's.
-    fn call_in(&self, slot: OwnedSemaphorePermit, request: Request) -> WeighedFuture {
+    fn call_in(&self, slot: Slot, request: Request) -> WeighedFuture {
         WeighedFuture {
             // A clock read per call only when the latency is measured.
             timed: self
@@ -394,7 +394,7 @@ enum Chosen {
     /// A slot on `current[member]`.
     Reserved {
         member: usize,
-        slot: OwnedSemaphorePermit,
+        slot: Slot,
     },
     /// Both servers sampled were full: a handle of its own on the lighter one, waiting in
     /// its `poll_ready` for a slot.

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::time::{Instant, Sleep};
-use tokio_util::sync::PollSemaphore;
+use tokio_util::sync::ReusableBoxFuture;
 use tower_service::Service;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -19,7 +19,7 @@ use super::Endpoint;
 use super::connection::{self, Call, Reply};
 use super::endpoint::SharedOpener;
 use super::load::{ChannelLoad, Health};
-use super::pool::{Conn, Pool, Taken};
+use super::pool::{Conn, Pool};
 use crate::bytestr::ByteStr;
 use crate::error::{BoxError, Error};
 use crate::message::{Request, Response};
@@ -38,12 +38,61 @@ use crate::transport::Address;
 /// sequence id is the channel's to choose: the response carries the request's back, but
 /// on the wire each call has a number of the channel's.
 pub struct Channel {
-    pool: Arc<Pool>,
-    slots: PollSemaphore,
+    shared: Arc<Shared>,
     /// The slot `poll_ready` reserved for the next call.
-    slot: Option<OwnedSemaphorePermit>,
+    slot: Option<Slot>,
+    /// Waiting for a slot, when none was free: boxed, as tokio-util's `PollSemaphore`
+    /// does, and only then, so that a call finding a free slot allocates nothing.
+    acquiring: Option<ReusableBoxFuture<'static, Result<OwnedSemaphorePermit, AcquireError>>>,
+}
+
+/// What a channel's handles share. One `Arc` for all of it, as the generated client clones
+/// its channel for every call: one reference count to touch, not one per part.
+struct Shared {
+    pool: Pool,
+    /// A permit per call the channel carries at once; a call's [`Slot`] holds one.
+    slots: Arc<Semaphore>,
     endpoint: Arc<Endpoint>,
     health: Arc<Health>,
+}
+
+/// One call's place on a channel: a permit of its slots, and once the call is sent, its
+/// place on one of its connections. Both are given back when it is dropped (the
+/// connection's first, so that a free permit always means a connection with room).
+///
+/// The permit is taken from the semaphore and forgotten, and added back here: an
+/// `OwnedSemaphorePermit` would hold a reference count of its own on the semaphore, where
+/// this holds the channel's.
+pub(super) struct Slot {
+    shared: Arc<Shared>,
+    conn: Option<usize>,
+}
+
+impl Slot {
+    fn new(shared: &Arc<Shared>, permit: OwnedSemaphorePermit) -> Slot {
+        permit.forget();
+        Slot {
+            shared: shared.clone(),
+            conn: None,
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(index) = self.conn {
+            self.shared.pool.give_back(index);
+        }
+        self.shared.slots.add_permits(1);
+    }
+}
+
+impl fmt::Debug for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Slot")
+            .field("conn", &self.conn)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Channel {
@@ -78,35 +127,61 @@ impl Channel {
             }
         };
         let first = start(io);
-        let pool = Arc::new(Pool::new(
+        let pool = Pool::new(
             endpoint.max_connections,
             endpoint.pipelining,
             first,
             Box::new(move || start(None)),
-        ));
+        );
         let slots = endpoint.max_in_flight.min(pool.capacity());
-        let slots = PollSemaphore::new(Arc::new(Semaphore::new(slots)));
         Channel {
-            pool,
-            slots,
+            shared: Arc::new(Shared {
+                pool,
+                slots: Arc::new(Semaphore::new(slots)),
+                endpoint,
+                health,
+            }),
             slot: None,
-            endpoint,
-            health,
+            acquiring: None,
         }
     }
 
     /// The protocol requests must be encoded with: the endpoint's.
     pub fn protocol(&self) -> Protocol {
-        self.endpoint.protocol
+        self.shared.endpoint.protocol
     }
 
     /// A slot for one more call, if one is free now: what `poll_ready` reserves, for a
     /// balancer that picks among channels without a handle of its own on each.
-    pub(super) fn try_reserve(&self) -> Option<OwnedSemaphorePermit> {
-        if self.pool.is_closed() {
+    pub(super) fn try_reserve(&self) -> Option<Slot> {
+        if self.shared.pool.is_closed() {
             return None;
         }
-        self.slots.clone_inner().try_acquire_owned().ok()
+        let permit = self.shared.slots.clone().try_acquire_owned().ok()?;
+        Some(Slot::new(&self.shared, permit))
+    }
+
+    /// Reserves a slot, waiting for one if none is free. `Err` only if the semaphore is
+    /// closed, which it never is.
+    fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<Result<Slot, AcquireError>> {
+        let acquiring = match &mut self.acquiring {
+            Some(acquiring) => acquiring,
+            None => {
+                // The semaphore hands free permits to waiters first: taking one that is
+                // free jumps no queue.
+                if let Ok(permit) = self.shared.slots.clone().try_acquire_owned() {
+                    return Poll::Ready(Ok(Slot::new(&self.shared, permit)));
+                }
+                let slots = self.shared.slots.clone();
+                self.acquiring
+                    .insert(ReusableBoxFuture::new(slots.acquire_owned()))
+            }
+        };
+        let permit = ready!(acquiring.poll(cx));
+        // Kept for the next wait: its allocation is reused.
+        let slots = self.shared.slots.clone();
+        acquiring.set(slots.acquire_owned());
+        Poll::Ready(permit.map(|permit| Slot::new(&self.shared, permit)))
     }
 
     fn stopped() -> Error {
@@ -121,11 +196,9 @@ impl Clone for Channel {
     /// Another handle on the same connection, with no slot reserved yet.
     fn clone(&self) -> Self {
         Channel {
-            pool: self.pool.clone(),
-            slots: self.slots.clone(),
+            shared: self.shared.clone(),
             slot: None,
-            endpoint: self.endpoint.clone(),
-            health: self.health.clone(),
+            acquiring: None,
         }
     }
 }
@@ -137,13 +210,14 @@ impl tower::load::Load for Channel {
     type Metric = ChannelLoad;
 
     fn load(&self) -> ChannelLoad {
+        let shared = &*self.shared;
         ChannelLoad {
-            failing: self.health.failing(),
-            in_flight: self
+            failing: shared.health.failing(),
+            in_flight: shared
                 .endpoint
                 .max_in_flight
-                .min(self.pool.capacity())
-                .saturating_sub(self.slots.available_permits()),
+                .min(shared.pool.capacity())
+                .saturating_sub(shared.slots.available_permits()),
         }
     }
 }
@@ -151,9 +225,9 @@ impl tower::load::Load for Channel {
 impl fmt::Debug for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Channel")
-            .field("address", &format_args!("{}", self.endpoint.address))
-            .field("protocol", &self.endpoint.protocol)
-            .field("framing", &self.endpoint.framing)
+            .field("address", &format_args!("{}", self.shared.endpoint.address))
+            .field("protocol", &self.shared.endpoint.protocol)
+            .field("framing", &self.shared.endpoint.framing)
             .field("ready", &self.slot.is_some())
             .finish_non_exhaustive()
     }
@@ -167,14 +241,14 @@ impl Service<Request> for Channel {
     /// Ready when a slot for one more call is reserved (see
     /// [`Endpoint::max_in_flight`]); fails only if the connection task has stopped.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if self.pool.is_closed() {
+        if self.shared.pool.is_closed() {
             return Poll::Ready(Err(Self::stopped()));
         }
         if self.slot.is_none() {
-            // The semaphore is never closed: `None` cannot happen, but would mean stopped.
-            match ready!(self.slots.poll_acquire(cx)) {
-                Some(slot) => self.slot = Some(slot),
-                None => return Poll::Ready(Err(Self::stopped())),
+            // The semaphore is never closed: `Err` cannot happen, but would mean stopped.
+            match ready!(self.poll_reserve(cx)) {
+                Ok(slot) => self.slot = Some(slot),
+                Err(_) => return Poll::Ready(Err(Self::stopped())),
             }
         }
         Poll::Ready(Ok(()))
@@ -198,19 +272,17 @@ impl Service<Request> for Channel {
 impl Channel {
     /// Sends `request` in `slot`, one of this channel's (from `poll_ready` or
     /// [`try_reserve`](Self::try_reserve)).
-    pub(super) fn call_in(
-        &self,
-        slot: OwnedSemaphorePermit,
-        mut request: Request,
-    ) -> ResponseFuture {
-        let protocol = self.endpoint.protocol;
+    pub(super) fn call_in(&self, mut slot: Slot, mut request: Request) -> ResponseFuture {
+        let shared = &*self.shared;
+        let endpoint = &*shared.endpoint;
+        let protocol = endpoint.protocol;
         if request.protocol() != protocol {
             // The protocol is the endpoint's to say: a client not told it (its default is
             // binary) or told another has its arguments re-encoded here, field by field, a
             // second encoding for each call that a client given the endpoint's protocol
             // does not pay. JSON cannot be re-encoded without the IDL's types.
             let body = request.take_body();
-            match transcode(request.protocol(), protocol, body, self.endpoint.limits) {
+            match transcode(request.protocol(), protocol, body, endpoint.limits) {
                 Ok(body) => request.set_body_in(protocol, body),
                 Err(e) => {
                     return ResponseFuture::failed(Error::config(format!(
@@ -219,56 +291,71 @@ impl Channel {
                          protocol (`with_protocol`)",
                         request.method(),
                         request.protocol(),
-                        self.endpoint.address,
+                        endpoint.address,
                     )));
                 }
             }
         }
-        let (reply, replied) = oneshot::channel();
         // The call ends at the earlier of the request's deadline and the endpoint's timeout.
         // The clock is read once, and only when there is one of them.
         let mut now = None;
         let mut clock = || *now.get_or_insert_with(Instant::now);
-        let from_timeout = self.endpoint.timeout.map(|after| clock() + after);
+        let from_timeout = endpoint.timeout.map(|after| clock() + after);
         let deadline = match (request.deadline(), from_timeout) {
             (Some(at), Some(by)) => Some(at.min(by)),
             (at, by) => at.or(by),
         };
-        let timeout = deadline.map(|at| {
-            (
-                request.header().name.clone(),
-                at.saturating_duration_since(clock()),
-            )
+        let deadline = deadline.map(|at| {
+            // Boxed: a timer is 112 bytes, which every call's future would otherwise carry
+            // and move, deadline or not, through each future built around it. A call with
+            // a deadline registers a timer, which costs more than the allocation.
+            Box::pin(Deadline {
+                method: request.header().name.clone(),
+                after: at.saturating_duration_since(clock()),
+                sleep: tokio::time::sleep_until(at),
+            })
         });
         // A connection with room: the slot guarantees there is one.
-        let Some(conn) = self.pool.take() else {
+        let Some(index) = shared.pool.take() else {
             return ResponseFuture::failed(Self::stopped());
         };
-        if conn.conn().calls.send(Call { request, reply }).is_err() {
+        slot.conn = Some(index);
+        let (reply, replied) = oneshot::channel();
+        if shared
+            .pool
+            .conn(index)
+            .calls
+            .send(Call { request, reply })
+            .is_err()
+        {
             return ResponseFuture::failed(Self::stopped());
         }
         ResponseFuture {
             state: State::Waiting {
                 replied,
-                _conn: conn,
                 _slot: slot,
             },
-            deadline: deadline.map(tokio::time::sleep_until),
-            timeout,
+            deadline,
         }
     }
 }
 
+/// The answer to a call on a [`Channel`]: the reply, or the error that prevented it.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct ResponseFuture {
+    state: State,
+    deadline: Option<Pin<Box<Deadline>>>,
+}
+
 pin_project_lite::pin_project! {
-    /// The answer to a call on a [`Channel`]: the reply, or the error that prevented it.
+    /// When a call with a deadline times out, and what its error says.
     #[derive(Debug)]
-    #[must_use = "futures do nothing unless polled"]
-    pub struct ResponseFuture {
-        state: State,
-        // The call's method and how long it was given, for the error, if it has a deadline.
-        timeout: Option<(ByteStr, Duration)>,
+    struct Deadline {
+        method: ByteStr,
+        after: Duration,
         #[pin]
-        deadline: Option<Sleep>,
+        sleep: Sleep,
     }
 }
 
@@ -278,9 +365,7 @@ enum State {
     /// is dropped.
     Waiting {
         replied: oneshot::Receiver<Reply>,
-        // Dropped before the slot, so that a slot is free only when a connection has room.
-        _conn: Taken,
-        _slot: OwnedSemaphorePermit,
+        _slot: Slot,
     },
     /// Failed before it was sent.
     Failed(Option<Error>),
@@ -291,7 +376,6 @@ impl ResponseFuture {
     fn failed(error: Error) -> Self {
         ResponseFuture {
             state: State::Failed(Some(error)),
-            timeout: None,
             deadline: None,
         }
     }
@@ -301,22 +385,20 @@ impl Future for ResponseFuture {
     type Output = Result<Response, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let outcome = match this.state {
+        let this = self.get_mut();
+        let outcome = match &mut this.state {
             State::Waiting { replied, .. } => match Pin::new(replied).poll(cx) {
                 Poll::Ready(Ok(reply)) => reply,
                 // The task answers every call it takes, unless it is gone.
                 Poll::Ready(Err(_)) => Err(Channel::stopped()),
-                Poll::Pending => {
-                    let expired = this
-                        .deadline
-                        .as_pin_mut()
-                        .is_some_and(|deadline| deadline.poll(cx).is_ready());
-                    match this.timeout {
-                        Some((method, after)) if expired => Err(Error::timeout(&**method, *after)),
-                        _ => return Poll::Pending,
+                Poll::Pending => match &mut this.deadline {
+                    Some(deadline) => {
+                        let deadline = deadline.as_mut().project();
+                        ready!(deadline.sleep.poll(cx));
+                        Err(Error::timeout(&**deadline.method, *deadline.after))
                     }
-                }
+                    None => return Poll::Pending,
+                },
             },
             State::Failed(error) => match error.take() {
                 Some(error) => Err(error),
@@ -325,7 +407,7 @@ impl Future for ResponseFuture {
             State::Done => panic!("ResponseFuture polled after completion"),
         };
         // Releases the slot now, not when the future is dropped.
-        *this.state = State::Done;
+        this.state = State::Done;
         Poll::Ready(outcome)
     }
 }

@@ -7,8 +7,8 @@
 //! at once then go out on connections of their own, opened when needed and kept for the
 //! channel's life (each reconnects by itself when its connection breaks).
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use tokio::sync::mpsc;
 
@@ -76,8 +76,9 @@ impl Pool {
     /// A connection with room for one more call, which is now counted on it: the first
     /// that has some, starting one if all the started ones are full. `None` only if every
     /// connection is full, which the channel's slots (no more than
-    /// [`capacity`](Self::capacity)) rule out.
-    pub(super) fn take(self: &Arc<Self>) -> Option<Taken> {
+    /// [`capacity`](Self::capacity)) rule out. The call gives its place back with
+    /// [`give_back`](Self::give_back).
+    pub(super) fn take(&self) -> Option<usize> {
         for (index, slot) in self.conns.iter().enumerate() {
             let conn = slot.get_or_init(|| (self.spawn)());
             let room = conn
@@ -86,13 +87,24 @@ impl Pool {
                     (n < self.pipelining).then_some(n + 1)
                 });
             if room.is_ok() {
-                return Some(Taken {
-                    pool: Arc::clone(self),
-                    index,
-                });
+                return Some(index);
             }
         }
         None
+    }
+
+    /// The connection [`take`](Self::take) returned.
+    pub(super) fn conn(&self, index: usize) -> &Conn {
+        self.conns[index]
+            .get()
+            .expect("a taken connection was started")
+    }
+
+    /// A call [`take`](Self::take) placed on connection `index` is over.
+    pub(super) fn give_back(&self, index: usize) {
+        if let Some(conn) = self.conns[index].get() {
+            conn.in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 
     /// Whether the connections' tasks are gone (their runtime was shut down): the first
@@ -101,28 +113,5 @@ impl Pool {
         self.conns[0]
             .get()
             .is_some_and(|conn| conn.calls.is_closed())
-    }
-}
-
-/// A call's place on one of the pool's connections, given back when dropped.
-#[derive(Debug)]
-pub(super) struct Taken {
-    pool: Arc<Pool>,
-    index: usize,
-}
-
-impl Taken {
-    pub(super) fn conn(&self) -> &Conn {
-        self.pool.conns[self.index]
-            .get()
-            .expect("a taken connection was started")
-    }
-}
-
-impl Drop for Taken {
-    fn drop(&mut self) {
-        if let Some(conn) = self.pool.conns[self.index].get() {
-            conn.in_flight.fetch_sub(1, Ordering::AcqRel);
-        }
     }
 }
