@@ -69,12 +69,19 @@ pub(super) struct Slot {
 }
 
 impl Slot {
-    fn new(shared: &Arc<Shared>, permit: OwnedSemaphorePermit) -> Slot {
-        permit.forget();
+    /// A slot for a permit taken from `shared.slots` and forgotten.
+    fn taken(shared: &Arc<Shared>) -> Slot {
         Slot {
             shared: shared.clone(),
             conn: None,
         }
+    }
+
+    /// A free slot, if there is one now.
+    fn try_take(shared: &Arc<Shared>) -> Option<Slot> {
+        let permit = shared.slots.try_acquire().ok()?;
+        permit.forget();
+        Some(Slot::taken(shared))
     }
 }
 
@@ -157,8 +164,7 @@ impl Channel {
         if self.shared.pool.is_closed() {
             return None;
         }
-        let permit = self.shared.slots.clone().try_acquire_owned().ok()?;
-        Some(Slot::new(&self.shared, permit))
+        Slot::try_take(&self.shared)
     }
 
     /// Reserves a slot, waiting for one if none is free. `Err` only if the semaphore is
@@ -169,8 +175,8 @@ impl Channel {
             None => {
                 // The semaphore hands free permits to waiters first: taking one that is
                 // free jumps no queue.
-                if let Ok(permit) = self.shared.slots.clone().try_acquire_owned() {
-                    return Poll::Ready(Ok(Slot::new(&self.shared, permit)));
+                if let Some(slot) = Slot::try_take(&self.shared) {
+                    return Poll::Ready(Ok(slot));
                 }
                 let slots = self.shared.slots.clone();
                 self.acquiring
@@ -181,7 +187,10 @@ impl Channel {
         // Kept for the next wait: its allocation is reused.
         let slots = self.shared.slots.clone();
         acquiring.set(slots.acquire_owned());
-        Poll::Ready(permit.map(|permit| Slot::new(&self.shared, permit)))
+        Poll::Ready(permit.map(|permit| {
+            permit.forget();
+            Slot::taken(&self.shared)
+        }))
     }
 
     fn stopped() -> Error {
