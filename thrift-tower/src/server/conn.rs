@@ -54,6 +54,9 @@ pub(crate) async fn serve_connection<IO, S>(
     // The request bytes of the calls running, against `max_in_flight_bytes`.
     let mut in_flight_bytes = 0usize;
     let mut reading = true;
+    // The peer has closed its side (a half-close, or all of it): there is nothing more to
+    // read, but the calls already in the read buffer are still owed their replies.
+    let mut peer_closed = false;
     let mut last_read = Instant::now();
     let mut last_activity = Instant::now();
     // One timer for the connection's life, moved when the deadline moves: not a new one
@@ -61,10 +64,13 @@ pub(crate) async fn serve_connection<IO, S>(
     let timer = sleep_until(last_activity);
     tokio::pin!(timer);
 
+    // The work done on this task since it last let others run (see `TURN_BYTES`): counted
+    // across the loop's rounds, as a peer that keeps its pipeline full gets a round or two
+    // of calls per read, each far short of a turn.
+    let mut done_here = 0usize;
     loop {
-        // Start every call that has fully arrived, up to the in-flight limit, and up to a
-        // turn's worth of work done here (see `TURN_BYTES`).
-        let mut done_here = 0usize;
+        // Start every call that has fully arrived, up to the in-flight limit, and up to the
+        // end of the turn.
         let mut more = false;
         while reading && admits(&config, calls.len(), in_flight_bytes) {
             if done_here >= TURN_BYTES {
@@ -80,7 +86,19 @@ pub(crate) async fn serve_connection<IO, S>(
                         done_here += size.max(64);
                     }
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    if peer_closed {
+                        // Every call the peer sent has started.
+                        if !rbuf.bytes().is_empty() {
+                            debug!(
+                                bytes = rbuf.bytes().len(),
+                                "peer closed in the middle of a message"
+                            );
+                        }
+                        reading = false;
+                    }
+                    break;
+                }
                 Err(e) => {
                     // The stream cannot be resynchronised: finish what is running, then close.
                     warn!(error = %e, "closing connection: undecodable input");
@@ -162,14 +180,11 @@ pub(crate) async fn serve_connection<IO, S>(
                     break;
                 }
             }
-            read = poll_fn(|cx| rbuf.poll_read(io.as_mut(), cx)), if reading && !at_limit => {
+            read = poll_fn(|cx| rbuf.poll_read(io.as_mut(), cx)), if reading && !peer_closed && !at_limit => {
                 match read {
-                    Ok(0) => {
-                        if !rbuf.bytes().is_empty() {
-                            debug!(bytes = rbuf.bytes().len(), "peer closed in the middle of a message");
-                        }
-                        reading = false;
-                    }
+                    // Calls still in the buffer start on the next turns (a turn may have
+                    // stopped before them); the connection closes once they are answered.
+                    Ok(0) => peer_closed = true,
                     Ok(_) => {
                         last_read = Instant::now();
                         last_activity = last_read;
@@ -180,9 +195,9 @@ pub(crate) async fn serve_connection<IO, S>(
                     }
                 }
             }
-            // A turn's work is done and more calls wait in the buffer: the other tasks
-            // of this thread (the other connections) run before the next turn.
-            () = tokio::task::yield_now(), if more => {}
+            // A turn's work is done and more calls wait in the buffer: on to the yield
+            // below, even when nothing else is ready.
+            () = std::future::ready(()), if more => {}
             _ = shutdown.changed(), if reading => {
                 // Graceful shutdown: no new calls; the ones running finish.
                 reading = false;
@@ -192,6 +207,14 @@ pub(crate) async fn serve_connection<IO, S>(
                 reading = false;
             }
         }
+        if more {
+            // The other tasks of this thread (the other connections) run before the next
+            // turn. Here, after whichever branch ran, and not as a branch of its own: the
+            // replies of the turn's calls are ready at once, so a yield that competed with
+            // them would never be taken.
+            tokio::task::yield_now().await;
+            done_here = 0;
+        }
     }
     let _ = io.shutdown().await;
 }
@@ -199,10 +222,12 @@ pub(crate) async fn serve_connection<IO, S>(
 /// Replies that finish together are written together up to this many bytes.
 const COALESCE_BYTES: usize = 64 * 1024;
 
-/// Calls answered on the connection's own task, counted by their requests' bytes, that a
-/// turn of its loop runs before it lets the thread's other tasks run. A client that
-/// pipelines many large calls would otherwise have them all answered before another
-/// connection on the thread is looked at, and those connections' calls would wait.
+/// Calls answered on the connection's own task, counted by their requests' bytes, that it
+/// runs before it lets the thread's other tasks run. A client that keeps many large calls
+/// pipelined would otherwise have them answered one after another until tokio's budget for
+/// the task ran out, while the other connections on the thread waited: with 4 connections
+/// of 16 large calls each, one call in a hundred waited 50 to 100 ms where the median was
+/// 1.5 ms.
 const TURN_BYTES: usize = 64 * 1024;
 
 /// Encodes a finished call's reply (if it has one) after what `wbuf` holds. A reply that

@@ -9,7 +9,7 @@ use bytes::BytesMut;
 use thrift_tower::{MessageType, Server};
 use tokio::io::AsyncWriteExt;
 
-use crate::client::assert_reply;
+use crate::client::{assert_reply, named_call};
 use crate::serve::serve;
 use crate::service::{Probe, service_a};
 
@@ -74,4 +74,35 @@ async fn out_of_order_replies_go_as_their_calls_finish() {
         order[99]
     );
     assert!(max_running > 1, "at most {max_running} call ran at once");
+}
+
+/// A client that sends its calls and then closes its side of the connection (a half-close,
+/// as `shutdown(SHUT_WR)` or a piped `nc` does) is still owed every reply: the calls the
+/// server had received but not yet started when it read the end of the stream are answered
+/// too, in order, and then the server closes.
+///
+/// The first call is larger than a turn of the server's loop (64 KiB of requests), so the
+/// server stops starting calls after it while the small ones behind it are already in its
+/// buffer, and the end of the stream is next on the socket: a server that took the end of
+/// the stream for the end of its work dropped them, in most of these rounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_sent_before_the_client_half_closes_are_all_answered() {
+    const SMALL: i32 = 8;
+    let probe = Probe::new();
+    let server = serve(Server::builder().add_service(service_a(&probe))).await;
+    for round in 0..20 {
+        let mut client = server.connect().await;
+        let seqid = |i: i32| round * 100 + i;
+        let mut calls = named_call(&mut client, "echo", seqid(0), 96 * 1024);
+        for i in 1..=SMALL {
+            calls.extend_from_slice(&named_call(&mut client, "echo", seqid(i), 16));
+        }
+        client.io.write_all(&calls).await.unwrap();
+        client.io.shutdown().await.unwrap();
+        for i in 0..=SMALL {
+            let reply = client.recv().await;
+            assert_reply(&reply, "echo", seqid(i));
+        }
+        client.closed().await;
+    }
 }
