@@ -57,17 +57,19 @@ if mode == "servers":
     print("ours: `String` fields (the code generator's default); shared: `shared_strings(true)`, "
           "short strings inline and long ones sharing the request's buffer, as volo-thrift's `FastStr` do.\n")
     print("| scenario | ours calls/s | shared | volo | Apache C++ | ceiling | ours / volo | shared / volo "
-          "| ours / Apache | ours / ceiling | p50 µs ours / shared / volo | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| ours / Apache | ours / ceiling | p50 µs ours / shared / volo | p99 µs ours / shared / volo / Apache "
+          "| errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for k in scenarios:
         rate = {l: med(l, k, "calls_per_sec") for l in ("ours", "shared", "volo", "apache", "ceiling")}
         p50 = {l: med(l, k, "p50_us") for l in ("ours", "shared", "volo")}
+        p99 = " / ".join(fmt(med(l, k, "p99_us")) for l in ("ours", "shared", "volo", "apache"))
         errors = sum(r["errors"] for r in runs if key(r) == k)
         print(f"| {k[0]}, {k[1]}x{k[2]} | {fmt(rate['ours'])} | {fmt(rate['shared'])} | "
               f"{fmt(rate['volo'])} | {fmt(rate['apache'])} | {fmt(rate['ceiling'])} | "
               f"{ratio(rate['ours'], rate['volo'])} | {ratio(rate['shared'], rate['volo'])} | "
               f"{ratio(rate['ours'], rate['apache'])} | {ratio(rate['ours'], rate['ceiling'])} | "
-              f"{fmt(p50['ours'])} / {fmt(p50['shared'])} / {fmt(p50['volo'])} | {errors} |")
+              f"{fmt(p50['ours'])} / {fmt(p50['shared'])} / {fmt(p50['volo'])} | {p99} | {errors} |")
 elif mode == "clients":
     clients = ("channel", "pool", "balanced", "shared")
     print(f"Client benchmark, framed binary against echo_ceiling, {rounds} interleaved rounds of "
