@@ -66,9 +66,12 @@ pub(crate) async fn serve_connection<IO, S>(
 
     // The work done on this task since it last let others run (see `TURN_BYTES`): counted
     // across the loop's rounds, as a peer that keeps its pipeline full gets a round or two
-    // of calls per read, each far short of a turn.
+    // of calls per read, each far short of a turn; and counted from zero again once the
+    // peer has sent nothing new (a read found the socket empty), as then the connection
+    // is keeping up and its task waits for the peer as often as it runs.
     let mut done_here = 0usize;
     loop {
+        let mut caught_up = false;
         // Start every call that has fully arrived, up to the in-flight limit, and up to the
         // end of the turn.
         let mut more = false;
@@ -180,7 +183,11 @@ pub(crate) async fn serve_connection<IO, S>(
                     break;
                 }
             }
-            read = poll_fn(|cx| rbuf.poll_read(io.as_mut(), cx)), if reading && !peer_closed && !at_limit => {
+            read = poll_fn(|cx| {
+                let read = rbuf.poll_read(io.as_mut(), cx);
+                caught_up |= read.is_pending();
+                read
+            }), if reading && !peer_closed && !at_limit => {
                 match read {
                     // Calls still in the buffer start on the next turns (a turn may have
                     // stopped before them); the connection closes once they are answered.
@@ -206,6 +213,9 @@ pub(crate) async fn serve_connection<IO, S>(
                 debug!(partial = !rbuf.bytes().is_empty(), "closing connection: timed out");
                 reading = false;
             }
+        }
+        if caught_up {
+            done_here = 0;
         }
         if more {
             // The other tasks of this thread (the other connections) run before the next

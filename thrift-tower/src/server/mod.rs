@@ -28,7 +28,12 @@
 //! waits (on I/O, a timer, a lock) goes on in a task of its own, so that the connection
 //! reads and starts the calls after it meanwhile. A handler with long work to do and
 //! nothing to wait on belongs in `spawn_blocking` (see below): until it returns, its
-//! connection starts no other call.
+//! connection starts no other call. After every 64 KiB of requests answered in place, a
+//! connection lets the other tasks of its thread run, so that a client keeping its
+//! pipeline full does not hold up the connections beside it.
+//!
+//! A client that sends calls and then closes its side of the connection (a half-close) is
+//! answered every call that fully arrived; then the server closes the connection.
 //!
 //! # Connections
 //!
