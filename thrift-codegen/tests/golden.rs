@@ -10,8 +10,9 @@
 //! ```
 //!
 //! The files are generated as a user who checks generated code in would: one module body
-//! per file (`nest_includes(false)`), no Cargo directives. The `tests` crate compiles the
-//! same IDL files (see `tests/build.rs`) under the workspace's lints.
+//! per file (`nest_includes(false)`), no Cargo directives. The `tests` crate compiles them
+//! under the workspace's lints: the IDL files generated with the defaults again (see
+//! `tests/build.rs`), the two generated with other options as they are checked in.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -42,13 +43,13 @@ fn builder(name: &str) -> thrift_codegen::Builder {
         .cargo_directives(false);
     match name {
         "options" => with_options(builder),
-        // `tests/build.rs` compiles it with the same option.
         "shared_strings" => builder.shared_strings(true),
         _ => builder,
     }
 }
 
-/// The options of `options.thrift`; `tests/build.rs` compiles it with the same ones.
+/// The options of `options.thrift`. The `tests` crate compiles the checked-in file, so
+/// these are the only place they are written.
 fn with_options(builder: thrift_codegen::Builder) -> thrift_codegen::Builder {
     builder
         .build_server(false)
