@@ -60,3 +60,10 @@ fn many_callers_compact_buffered_structs() {
 fn many_callers_json_buffered_large_strings() {
     run("json", "buffered", "string", "100000");
 }
+
+/// zlib over the socket, as Apache's cross tests name it (`--transport zlib`): many
+/// pipelined calls through one compression stream each way.
+#[test]
+fn many_callers_binary_zlib_structs() {
+    run("binary", "zlib", "struct", "1000");
+}

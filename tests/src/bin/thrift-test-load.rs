@@ -1,6 +1,6 @@
 //! A load generator for ThriftTest servers, ours or Apache's:
 //! `thrift-test-load [--host H] [--port N] [--protocol binary|compact|json]
-//! [--transport buffered|framed] [--connections C] [--in-flight K] [--seconds S]
+//! [--transport buffered|framed|zlib] [--zlib] [--connections C] [--in-flight K] [--seconds S]
 //! [--warmup S] [--call string|i32|struct] [--size BYTES]`.
 //!
 //! It opens `C` connections (each a [`Channel`]) and keeps `K` calls in flight on each: every
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use tests::cross::{CrossArgs, Transport, parse_command_line};
 use tests::thrift_test::{ThriftTestClient, Xtruct};
-use thrift_tower::transport::Framing;
+use thrift_tower::transport::{Framing, TcpConnector, ZlibConnector};
 use thrift_tower::{Channel, Endpoint};
 
 /// What each caller sends.
@@ -121,9 +121,6 @@ async fn main() -> ExitCode {
     if options.multiplexed {
         return usage("multiplexed protocols are not supported");
     }
-    if options.zlib {
-        return usage("zlib is not supported");
-    }
     let address = format!("{}:{}", options.host, options.port);
     let endpoint = match Endpoint::new(address.clone()) {
         Ok(e) => e
@@ -151,7 +148,7 @@ async fn main() -> ExitCode {
 
     let mut channels = Vec::with_capacity(load.connections);
     for _ in 0..load.connections {
-        match connect(&endpoint).await {
+        match connect(&endpoint, options.zlib).await {
             Ok(c) => channels.push(c),
             Err(e) => {
                 println!("cannot connect to {address}: {e}");
@@ -291,11 +288,20 @@ fn check(same: bool, method: &str) -> Result<(), String> {
     }
 }
 
-/// Connects, retrying for a while: the server may still be starting.
-async fn connect(endpoint: &Endpoint) -> Result<Channel, thrift_tower::Error> {
+/// Connects, retrying for a while: the server may still be starting. With `zlib`, a zlib
+/// stream over TCP carries the messages.
+async fn connect(endpoint: &Endpoint, zlib: bool) -> Result<Channel, thrift_tower::Error> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        match endpoint.connect().await {
+        let connected = if zlib {
+            // The messages inside a zlib stream, as Apache's TZlibTransport carries them.
+            endpoint
+                .connect_with_connector(ZlibConnector::new(TcpConnector::new()))
+                .await
+        } else {
+            endpoint.connect().await
+        };
+        match connected {
             Ok(channel) => return Ok(channel),
             Err(e) if Instant::now() >= deadline => return Err(e),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
