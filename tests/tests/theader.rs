@@ -23,13 +23,17 @@ use tests::thrift_test::{
 use thrift_tower::message::Headers;
 use thrift_tower::protocol::Protocol;
 use thrift_tower::transport::{Framing, HeaderTransform};
-use thrift_tower::{Endpoint, Request, Response, Server};
+use thrift_tower::{
+    ApplicationException, ApplicationExceptionKind, Endpoint, Request, Response, Server,
+};
 use tower::{Service, ServiceBuilder};
 
 /// How long a Python program may take.
 const PYTHON_RUN: Duration = Duration::from_secs(60);
 
-/// Answers with the `trace-id` header its call came with.
+/// Answers with the `trace-id` header its call came with, and gives its reply the header
+/// `handled-by: traced`. Called with "fail" it returns an undeclared error (sent as a
+/// `TApplicationException`), with "panic" it panics, after setting the header both times.
 struct Traced;
 
 impl SecondService for Traced {
@@ -38,7 +42,17 @@ impl SecondService for Traced {
             request.headers().get("trace-id").unwrap_or("").to_owned()
         })
         .unwrap_or_default();
-        Ok(format!("{thing}; trace-id={trace}"))
+        thrift_tower::server::with_reply_headers(|headers| headers.insert("handled-by", "traced"))
+            .expect("inside a handler");
+        match thing.as_str() {
+            "fail" => Err(thrift_tower::Error::from(ApplicationException::new(
+                ApplicationExceptionKind::InternalError,
+                "refused on purpose",
+            ))
+            .into()),
+            "panic" => panic!("on purpose"),
+            _ => Ok(format!("{thing}; trace-id={trace}")),
+        }
     }
 }
 
@@ -91,13 +105,16 @@ async fn our_server(framing: Framing) -> SocketAddr {
 }
 
 /// Calls `secondtestString(thing)` through `endpoint` with the header `trace-id: trace`
-/// (when given), and returns the answer and the reply's headers.
+/// (when given), and returns the answer (or why there is none) and the reply's headers.
 async fn call_traced(
     endpoint: Endpoint,
     thing: &str,
     trace: Option<&'static str>,
-) -> Result<(String, Headers), String> {
-    let channel = endpoint.connect().await.map_err(|e| e.to_string())?;
+) -> (Result<String, String>, Headers) {
+    let channel = match endpoint.connect().await {
+        Ok(channel) => channel,
+        Err(e) => return (Err(e.to_string()), Headers::new()),
+    };
     let protocol = channel.protocol();
     let seen = Arc::new(Mutex::new(Headers::new()));
     let keep = Arc::clone(&seen);
@@ -119,9 +136,9 @@ async fn call_traced(
     let answer = client
         .secondtest_string(thing.to_owned())
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string());
     let headers = seen.lock().unwrap().clone();
-    Ok((answer, headers))
+    (answer, headers)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,17 +147,38 @@ async fn a_call_s_headers_reach_the_handler_and_the_reply_s_reach_the_caller() {
         let addr = our_server(framing).await;
         for protocol in [Protocol::Binary, Protocol::Compact] {
             let endpoint = Endpoint::from(addr).framing(framing).protocol(protocol);
-            let (answer, headers) = call_traced(endpoint, "hi", Some("4bf92f35"))
-                .await
-                .unwrap_or_else(|e| panic!("{framing:?} {protocol}: {e}"));
+            let (answer, headers) = call_traced(endpoint, "hi", Some("4bf92f35")).await;
+            let answer = answer.unwrap_or_else(|e| panic!("{framing:?} {protocol}: {e}"));
             assert_eq!(answer, "hi; trace-id=4bf92f35", "{framing:?} {protocol}");
+            // The handler's header, then the layer's.
             assert_eq!(
                 headers.iter().collect::<Vec<_>>(),
-                [("trace-id", "4bf92f35-echo")],
+                [("handled-by", "traced"), ("trace-id", "4bf92f35-echo")],
                 "{framing:?} {protocol}"
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_s_reply_headers_go_with_its_error_but_not_with_its_panic() {
+    let addr = our_server(Framing::Header).await;
+    let endpoint = Endpoint::from(addr).framing(Framing::Header);
+    // An undeclared error is a `TApplicationException` reply, with the handler's headers.
+    let (answer, headers) = call_traced(endpoint.clone(), "fail", Some("f")).await;
+    let error = answer.expect_err("the handler failed");
+    assert!(error.contains("refused on purpose"), "{error}");
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [("handled-by", "traced"), ("trace-id", "f-echo")]
+    );
+    // A panic's reply has none of them: only the layer's.
+    let (answer, headers) = call_traced(endpoint, "panic", Some("p")).await;
+    let error = answer.expect_err("the handler panicked");
+    assert!(error.contains("Internal error"), "{error}");
+    assert_eq!(headers.iter().collect::<Vec<_>>(), [("trace-id", "p-echo")]);
+    // Outside a handler there is no reply to give headers to.
+    assert!(thrift_tower::server::with_reply_headers(|_| ()).is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,13 +195,12 @@ async fn theader_framed_and_buffered_clients_call_one_port_in_turn() {
     for (turn, (framing, protocol)) in turns.into_iter().enumerate() {
         let endpoint = Endpoint::from(addr).framing(framing).protocol(protocol);
         let thing = format!("turn {turn}");
-        let (answer, headers) = call_traced(endpoint, &thing, Some("t"))
-            .await
-            .unwrap_or_else(|e| panic!("turn {turn}, {framing:?} {protocol}: {e}"));
-        // Only THeader carries headers: the others' calls come without.
+        let (answer, headers) = call_traced(endpoint, &thing, Some("t")).await;
+        let answer = answer.unwrap_or_else(|e| panic!("turn {turn}, {framing:?} {protocol}: {e}"));
+        // Only THeader carries headers: the others' calls and replies come without.
         let theader = matches!(framing, Framing::Header | Framing::FramedHeader);
         let (trace, echo) = if theader {
-            ("t", vec![("trace-id", "t-echo")])
+            ("t", vec![("handled-by", "traced"), ("trace-id", "t-echo")])
         } else {
             ("", vec![])
         };
@@ -180,8 +217,8 @@ async fn zlib_both_ways_between_our_client_and_server() {
         .protocol(Protocol::Compact)
         .header_transforms([HeaderTransform::Zlib]);
     let long = "zlib ".repeat(10_000);
-    let (answer, headers) = call_traced(endpoint, &long, Some("z")).await.unwrap();
-    assert_eq!(answer, format!("{long}; trace-id=z"));
+    let (answer, headers) = call_traced(endpoint, &long, Some("z")).await;
+    assert_eq!(answer.unwrap(), format!("{long}; trace-id=z"));
     assert_eq!(headers.get("trace-id"), Some("z-echo"));
 }
 
@@ -230,6 +267,7 @@ async fn apache_python_client_headers_and_zlib_reach_our_handler_and_come_back()
             printed,
             format!(
                 "answer hello; trace-id=py-4bf92f35\n\
+                 reply header handled-by=traced\n\
                  reply header trace-id=py-4bf92f35-echo\n\
                  reply transforms {transforms}\n"
             ),
@@ -265,9 +303,9 @@ async fn our_client_headers_and_zlib_reach_apache_python_and_come_back() {
             // And Python inflates our calls.
             endpoint = endpoint.header_transforms([HeaderTransform::Zlib]);
         }
-        let result = call_traced(endpoint, "hello", Some("rs-4bf92f35")).await;
-        let (answer, headers) =
-            result.unwrap_or_else(|e| panic!("{protocol}, zlib {zlib}: {e}\n{}", server.stderr()));
+        let (answer, headers) = call_traced(endpoint, "hello", Some("rs-4bf92f35")).await;
+        let answer =
+            answer.unwrap_or_else(|e| panic!("{protocol}, zlib {zlib}: {e}\n{}", server.stderr()));
         assert_eq!(answer, "hello; trace-id=rs-4bf92f35");
         assert_eq!(
             headers.iter().collect::<Vec<_>>(),

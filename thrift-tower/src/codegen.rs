@@ -19,7 +19,7 @@ use crate::bytestr::ByteStr;
 use crate::error::{BoxError, Error};
 use crate::exception::{ApplicationException, ApplicationExceptionKind};
 pub use crate::message::MethodInfo;
-use crate::message::{Request, Response};
+use crate::message::{Headers, Request, Response};
 use crate::protocol::{self, Limits, MessageHeader, MessageType, Protocol, ProtocolError, Thrift};
 pub use crate::server::NamedService;
 use crate::server::{
@@ -124,12 +124,20 @@ where
     if header.message_type == MessageType::Oneway {
         return Ok(Response::oneway(&header, protocol));
     }
+    // The headers the handler gave its reply (`with_reply_headers`), whatever it returned;
+    // a panic leaves none.
+    let (outcome, headers) = match outcome {
+        Ok((result, headers)) => (Ok(result), headers),
+        Err(panic) => (Err(panic), Headers::new()),
+    };
     let error = match outcome {
         Ok(Ok(result)) => match protocol::encode(protocol, &result) {
             Ok(body) => {
                 let reply =
                     MessageHeader::new(header.name.clone(), MessageType::Reply, header.seqid);
-                return Ok(Response::new(reply, protocol, body));
+                let mut reply = Response::new(reply, protocol, body);
+                *reply.headers_mut() = headers;
+                return Ok(reply);
             }
             Err(e) => told_of_internal(&header, peer, details, bad_result(&header.name, &e)),
         },
@@ -137,7 +145,9 @@ where
         Ok(Err(error)) => error,
         Err(panic) => told_of_internal(&header, peer, details, panicked(&header.name, &*panic)),
     };
-    Ok(exception_reply(&header, protocol, &error))
+    let mut reply = exception_reply(&header, protocol, &error);
+    *reply.headers_mut() = headers;
+    Ok(reply)
 }
 
 fn reply_unless_oneway(
@@ -170,9 +180,10 @@ where
     let failure = match protocol::decode::<A>(protocol, body, limits) {
         // The outcome has no one to go to, so it is logged here; a panic is caught so the
         // connection lives on.
+        // A oneway call has no reply to carry headers.
         Ok(args) => match CatchUnwind::new(scope_request(request, handler(args))).await {
-            Ok(Ok(())) => None,
-            Ok(Err(error)) => Some(error),
+            Ok((Ok(()), _)) => None,
+            Ok((Err(error), _)) => Some(error),
             Err(panic) => Some(panicked(&header.name, &*panic)),
         },
         Err(e) => Some(bad_arguments(&header.name, &e)),

@@ -42,7 +42,8 @@
 //! sockets from systemd). Each connection tells what it knows of itself through
 //! [`crate::transport::Connected`], and every request it carries has that
 //! ([`Request::connection`](crate::message::Message::connection)); a generated server's
-//! handler reads the request it serves with [`with_request`].
+//! handler reads the request it serves with [`with_request`], and gives its reply
+//! transport headers with [`with_reply_headers`].
 //!
 //! # Failures
 //!
@@ -127,7 +128,7 @@ use tower_service::Service;
 use tracing::{Instrument, debug, info, info_span, warn};
 
 pub(crate) use self::context::scope as scope_request;
-pub use self::context::with_request;
+pub use self::context::{with_reply_headers, with_request};
 pub use self::registry::Registry;
 pub use self::reply::{AlwaysReply, AlwaysReplyFuture, AlwaysReplyLayer};
 pub(crate) use self::reply::{
