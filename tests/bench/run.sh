@@ -4,6 +4,11 @@
 #
 #     tests/bench/run.sh [ROUNDS] [SECONDS]      (default 3 rounds of 5 s per run)
 #
+# BENCH_SERVER_ENV, when set, is put in every server's environment (all of them alike),
+# e.g. another allocator: BENCH_SERVER_ENV=LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2
+# (Debian's libmimalloc2.0), or a glibc setting: GLIBC_TUNABLES=glibc.malloc.tcache_count=1024.
+# The tables say so.
+#
 # Servers, each pinned to CPU 0 with taskset while the load generator runs on CPU 1:
 #   ours     examples/echo_server.rs: generated code, Server::builder() defaults
 #   shared   the same with --strings shared: code generated with shared_strings(true)
@@ -75,7 +80,8 @@ fi
 # start SERVER ARGS...: starts it on a free port and waits until it accepts connections.
 start() {
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    "${pin_server[@]}" "$@" --port "$port" >/dev/null 2>&1 &
+    # shellcheck disable=SC2086 # one or more NAME=VALUE words, or none
+    env ${BENCH_SERVER_ENV:-} "${pin_server[@]}" "$@" --port "$port" >/dev/null 2>&1 &
     server_pid=$!
     for _ in $(seq 200); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

@@ -21,7 +21,8 @@ if mode == "idle":
              + (" (errors)" if r["errors"] else "") for r in runs]
     n = runs[0]["connections"] if runs else 0
     print(f"\nIdle connections ({n:,}, one small call each, then open and quiet), resident "
-          f"memory per connection: {', '.join(cells)}.")
+          f"memory per connection: {', '.join(cells)}"
+          + (f" (servers run with `{os.environ['BENCH_SERVER_ENV']}`)." if os.environ.get("BENCH_SERVER_ENV") else "."))
     sys.exit(0)
 
 
@@ -50,6 +51,8 @@ def ratio(a, b):
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 machine = f"({os.cpu_count()} CPUs, {cpu})"
+if os.environ.get("BENCH_SERVER_ENV"):
+    machine += f"; every server run with `{os.environ['BENCH_SERVER_ENV']}`"
 
 if mode == "servers":
     print(f"Echo benchmark, framed binary, {rounds} interleaved rounds of {seconds} s, "
