@@ -179,8 +179,7 @@ where
     let body = request.take_body();
     let failure = match protocol::decode::<A>(protocol, body, limits) {
         // The outcome has no one to go to, so it is logged here; a panic is caught so the
-        // connection lives on.
-        // A oneway call has no reply to carry headers.
+        // connection lives on. Nor have the handler's reply headers: there is no reply.
         Ok(args) => match CatchUnwind::new(scope_request(request, handler(args))).await {
             Ok((Ok(()), _)) => None,
             Ok((Err(error), _)) => Some(error),
