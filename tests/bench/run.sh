@@ -6,7 +6,7 @@
 #
 # BENCH_SERVER_ENV, when set, is put in every server's environment (all of them alike),
 # e.g. another allocator: BENCH_SERVER_ENV=LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2
-# (Debian's libmimalloc2.0), or a glibc setting: GLIBC_TUNABLES=glibc.malloc.tcache_count=1024.
+# (Debian's libmimalloc2.0, which the script does not install), or a glibc setting: GLIBC_TUNABLES=glibc.malloc.tcache_count=1024.
 # The tables say so.
 #
 # Servers, each pinned to CPU 0 with taskset while the load generator runs on CPU 1:
